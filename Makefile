@@ -1,0 +1,46 @@
+# The README's two set-up commands: `make demo` and `make test`. Each works on a fresh clone:
+# it makes .venv, installs the pinned dependencies (and Debian's tesseract-ocr where it can).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench install system-deps clean
+
+demo: install
+	$(BIN)/bulletins demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/bench_backfill.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+# Tesseract reads MoD updates that are only an image. Without it the pipeline still runs and
+# keeps such updates unread until a later run can read them.
+system-deps:
+	@if command -v tesseract >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing tesseract-ocr (Debian package)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null) \
+		|| echo "warning: could not install tesseract-ocr; image-only MoD updates will stay unread"; \
+	else \
+		echo "note: tesseract is not installed; image-only MoD updates will stay unread."; \
+		echo "      install it with: sudo apt-get install tesseract-ocr   (macOS: brew install tesseract)"; \
+	fi
+
+clean:
+	rm -rf data/warehouse.duckdb data/raw data/prefect data/reports

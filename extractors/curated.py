@@ -1,0 +1,228 @@
+"""Hand-curated figures from press reports (`curated/figures.yaml`), reviewed like code.
+
+The file is a YAML list of rows; each row is one figure with its provenance. Validation is strict
+(unknown keys, wrong units, bad dates, duplicate keys all fail with the row number and the field),
+because a typo here would otherwise load silently as a real figure. Editing a row and re-loading
+the file appends a new version of that series point in the warehouse; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from extractors.catalogue import ASSESSMENTS, METRICS, QUALIFIERS, SUBJECTS
+from extractors.observation import DocumentRef, Observation
+
+SOURCE = "curated"
+PARSER_VERSION = "curated-1"
+
+CURATED_FILE = Path(__file__).resolve().parents[1] / "curated" / "figures.yaml"
+
+# Metrics only press reports carry so far. catalogue.METRICS should adopt them; until then they
+# are accepted here so the curated file can hold them.
+CURATED_EXTRA_METRICS: dict[str, str] = {
+    "troops_deployed": "persons",
+}
+
+REQUIRED_FIELDS = (
+    "metric",
+    "subject",
+    "period_start",
+    "period_end",
+    "value",
+    "unit",
+    "qualifier",
+    "assessment",
+    "publisher",
+    "url",
+    "quote",
+    "published_at",
+)
+OPTIONAL_FIELDS = ("value_low", "value_high", "confidence")
+
+
+class CuratedRowError(ValueError):
+    """A row of the curated file is invalid; the message names the row number and the field."""
+
+
+def parse(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> list[Observation]:
+    """Observations from the curated YAML file.
+
+    Each row's own `url` and `published_at` are its provenance (the press article); `url` and
+    `published` of the file itself are not needed. The publisher is kept at the head of the quote
+    ("Reuters: ..."), the §4 record having no publisher column.
+    """
+    try:
+        rows = yaml.load(body, Loader=_StrictLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise ValueError(f"curated: the file is not valid YAML: {error}") from error
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise ValueError("curated: the file must be a YAML list of rows")
+
+    observations = [_row_observation(number, row, sha256) for number, row in enumerate(rows, start=1)]
+    _reject_duplicate_keys(observations)
+    return observations
+
+
+def load_document(path: Path | str = CURATED_FILE) -> DocumentRef:
+    """The curated file as a document for the raw store; nothing is fetched."""
+    file = Path(path).resolve()
+    return DocumentRef(
+        source=SOURCE,
+        url=file.as_uri(),
+        body=file.read_bytes(),
+        meta={"kind": "curated-file", "path": str(file)},
+    )
+
+
+def discover(
+    client: object = None,
+    base_url: str | None = None,
+    *,
+    since: datetime | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[DocumentRef]:
+    """The same surface as the other sources: the whole file, every time (it is small, and the
+    versioned load writes only what changed). `base_url`, if given, is the file's path or
+    file:// URL; the client and the dates are not used."""
+    if base_url and base_url.startswith("file://"):
+        base_url = base_url.removeprefix("file://")
+    return [load_document(base_url or CURATED_FILE)]
+
+
+def metric_unit(metric: str) -> str | None:
+    return METRICS.get(metric) or CURATED_EXTRA_METRICS.get(metric)
+
+
+def _row_observation(number: int, row: object, sha256: str | None) -> Observation:
+    if not isinstance(row, dict):
+        raise CuratedRowError(f"curated row {number}: a row must be a mapping of field: value")
+    metric = row.get("metric")
+
+    def fail(field: str, problem: str) -> CuratedRowError:
+        label = f" ({metric})" if isinstance(metric, str) else ""
+        return CuratedRowError(f"curated row {number}{label}: field '{field}' {problem}")
+
+    unknown = sorted(set(row) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        raise fail(str(unknown[0]), "is not a curated field")
+    for field in REQUIRED_FIELDS:
+        if row.get(field) is None:
+            raise fail(field, "is required")
+
+    def text(field: str) -> str:
+        value = row[field]
+        if not isinstance(value, str) or not value.strip():
+            raise fail(field, f"must be non-empty text, got {value!r}")
+        return value.strip()
+
+    def one_of(field: str, allowed: tuple[str, ...] | list[str]) -> str:
+        value = text(field)
+        if value not in allowed:
+            raise fail(field, f"must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+    def day(field: str) -> date:
+        value = row[field]
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise fail(field, f"must be a date YYYY-MM-DD, got {value!r}") from None
+
+    def number(field: str) -> float | None:
+        value = row.get(field)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise fail(field, f"must be a plain number (no thousands separators), got {value!r}")
+        return float(value)
+
+    metric = one_of("metric", sorted({*METRICS, *CURATED_EXTRA_METRICS}))
+    unit = text("unit")
+    if unit != metric_unit(metric):
+        raise fail("unit", f"must be {metric_unit(metric)!r} for {metric}, got {unit!r}")
+    period_start, period_end, published_at = day("period_start"), day("period_end"), day("published_at")
+    if period_end < period_start:
+        raise fail("period_end", f"{period_end} is before period_start {period_start}")
+    if published_at < period_end:
+        raise fail("published_at", f"{published_at} is before period_end {period_end}")
+
+    value, low, high = number("value"), number("value_low"), number("value_high")
+    assert value is not None  # required above
+    qualifier = one_of("qualifier", QUALIFIERS)
+    if qualifier == "range" and (low is None or high is None):
+        raise fail("value_low" if low is None else "value_high", "is required when qualifier is range")
+    if (low is None) != (high is None):
+        raise fail("value_high" if high is None else "value_low", "must be given with its other bound")
+    if low is not None and high is not None and not low <= value <= high:
+        raise fail("value", f"{value} is outside value_low..value_high {low}..{high}")
+
+    url = text("url")
+    if not url.startswith(("https://", "http://")):
+        raise fail("url", f"must be an http(s) URL, got {url!r}")
+    confidence = row.get("confidence")
+    if confidence is not None:
+        confidence = text("confidence")
+
+    return Observation(
+        source=SOURCE,
+        metric=metric,
+        subject=one_of("subject", SUBJECTS),
+        period_start=period_start,
+        period_end=period_end,
+        value=value,
+        value_low=low,
+        value_high=high,
+        unit=unit,
+        qualifier=qualifier,
+        confidence=confidence,
+        assessment=one_of("assessment", ASSESSMENTS),
+        quote=f"{text('publisher')}: {text('quote')}",
+        published_at=published_at,
+        url=url,
+        document_sha256=sha256,
+        parser_version=PARSER_VERSION,
+    )
+
+
+def _reject_duplicate_keys(observations: list[Observation]) -> None:
+    """Two rows for one series point would make the current value depend on row order."""
+    first_row: dict[tuple[object, ...], int] = {}
+    for number, obs in enumerate(observations, start=1):
+        key = (obs.metric, obs.subject, obs.period_start, obs.period_end, obs.assessment)
+        if key in first_row:
+            raise CuratedRowError(
+                f"curated row {number} ({obs.metric}): same metric, subject, period and assessment "
+                f"as row {first_row[key]}"
+            )
+        first_row[key] = number
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one row (PyYAML would keep the last silently)."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            line = key_node.start_mark.line + 1
+            raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice (line {line})")
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)

@@ -1,0 +1,153 @@
+"""The steps of an ingest as plain functions: discover, fetch, parse, validate, load.
+
+The Prefect flow (flows/ingest.py) wraps these as tasks; the benchmark and the tests call
+them directly. Each step takes what the previous one returned, nothing flows backwards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+
+from extractors.http import FetchError, HttpClient
+from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Observation
+from flows.settings import Settings
+from warehouse.load import LoadBatch, LoadResult, ValidationRecord, load_batch, observations_frame
+from warehouse.raw_store import RawStore, StoredDocument
+
+log = logging.getLogger("bulletins")
+
+SOURCE_MODULES = {"isw": "extractors.isw", "genstaff": "extractors.genstaff", "ukmod": "extractors.ukmod"}
+
+
+def source_module(source: str) -> ModuleType:
+    if source not in SOURCE_MODULES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCE_MODULES)}")
+    return importlib.import_module(SOURCE_MODULES[source])
+
+
+@dataclass
+class FetchOutcome:
+    documents: list[StoredDocument] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fetch_documents(
+    refs: Iterable[DocumentRef],
+    client: HttpClient,
+    store: RawStore,
+    validators: dict[str, tuple[str | None, str | None, str]],
+) -> FetchOutcome:
+    """Fetch each document (conditionally when we hold it) and keep its body in the raw store.
+
+    A failed fetch is recorded and skipped: one bad page must not sink the run.
+    """
+    outcome = FetchOutcome()
+    for ref in refs:
+        if ref.body is not None:
+            # Discovery fetched it already (an API or timeline page).
+            outcome.documents.append(
+                store.put(ref.body, source=ref.source, url=ref.url, headers=ref.headers,
+                          fetched_at=datetime.now(UTC), published=_iso(ref.published))
+            )
+            continue
+        etag, last_modified, _ = validators.get(ref.url, (None, None, ""))
+        try:
+            result = client.get(ref.url, etag=etag, last_modified=last_modified)
+        except FetchError as error:
+            outcome.failed.append((ref.url, error.reason))
+            outcome.attempts += [_attempt_row(a) for a in error.attempts]
+            log.warning("%s", error)
+            continue
+        outcome.attempts += [_attempt_row(a) for a in result.attempts]
+        if result.not_modified or result.body is None:
+            outcome.unchanged.append(ref.url)
+            continue
+        outcome.documents.append(
+            store.put(result.body, source=ref.source, url=ref.url, headers=result.headers,
+                      fetched_at=result.fetched_at, published=_iso(ref.published))
+        )
+    return outcome
+
+
+@dataclass
+class ParseOutcome:
+    frame: pd.DataFrame
+    parsed: list[tuple[str, str, int]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_documents(module: ModuleType, documents: Iterable[StoredDocument], store: RawStore) -> ParseOutcome:
+    """Parse stored documents with the source's pure parser into one observations frame."""
+    observations: list[Observation] = []
+    parsed: list[tuple[str, str, int]] = []
+    failed: list[tuple[str, str]] = []
+    for document in documents:
+        body = store.read(document.sha256)
+        published = date.fromisoformat(document.published) if document.published else None
+        try:
+            found = module.parse(body, url=document.url, published=published, sha256=document.sha256)
+        except ValueError as error:
+            failed.append((document.url, str(error)))
+            log.warning("could not parse %s: %s", document.url, error)
+            continue
+        observations.extend(found)
+        parsed.append((document.sha256, module.PARSER_VERSION, len(found)))
+    return ParseOutcome(observations_frame(observations), parsed, failed)
+
+
+@dataclass
+class Validated:
+    valid: pd.DataFrame
+    quarantined: pd.DataFrame
+    record: ValidationRecord | None
+
+
+def validate_observations(frame: pd.DataFrame, *, today: date) -> Validated:
+    """Run the Great Expectations suite over the batch; critical failures are set aside."""
+    from expectations.validate import validate_batch  # GX is heavy: only the flows pay for it
+
+    if frame.empty:
+        return Validated(frame, pd.DataFrame(), None)
+    outcome = validate_batch(frame, today=today)
+    record = ValidationRecord(
+        suite=outcome.suite_name,
+        success=outcome.success,
+        rows_checked=len(frame),
+        rows_quarantined=len(outcome.quarantined),
+        rows_warned=int((outcome.valid["warnings"].map(len) > 0).sum()) if "warnings" in outcome.valid else 0,
+        expectations=[r.to_dict() for r in outcome.results],
+        result_json=outcome.to_json(),
+    )
+    return Validated(outcome.valid[list(OBSERVATION_FIELDS)], outcome.quarantined, record)
+
+
+def load(settings: Settings, batch: LoadBatch) -> LoadResult:
+    from warehouse.db import connect
+
+    with connect(settings.warehouse_path) as con:
+        return load_batch(con, batch)
+
+
+def _attempt_row(attempt: Any) -> dict[str, Any]:
+    return {
+        "url": attempt.url,
+        "attempted_at": attempt.attempted_at,
+        "status": attempt.status,
+        "error": attempt.error,
+        "elapsed_ms": attempt.elapsed_ms,
+        "retry_after_s": attempt.retry_after_s,
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

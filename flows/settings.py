@@ -1,0 +1,79 @@
+"""Configuration from the environment (DESIGN.md §8): one object, no `if` branches per environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    isw_base_url: str = "https://understandingwar.org"
+    ukmod_x_api_url: str = "https://api.x.com"
+    ukmod_x_bearer_token: str | None = None
+    ukmod_rss_url: str | None = None
+    genstaff_base_url: str = "https://russianwarship.rip"
+    alert_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = cls(home=Path("data"))
+
+        def get(name: str, default: str | None) -> str | None:
+            value = env.get(name, "").strip()
+            return value or default
+
+        return cls(
+            home=Path(get("BULLETINS_HOME", "data") or "data").resolve(),
+            isw_base_url=(get("BULLETINS_ISW_BASE_URL", defaults.isw_base_url) or "").rstrip("/"),
+            ukmod_x_api_url=(get("BULLETINS_UKMOD_X_API_URL", defaults.ukmod_x_api_url) or "").rstrip("/"),
+            ukmod_x_bearer_token=get("BULLETINS_UKMOD_X_BEARER_TOKEN", None),
+            ukmod_rss_url=get("BULLETINS_UKMOD_RSS_URL", None),
+            genstaff_base_url=(get("BULLETINS_GENSTAFF_BASE_URL", defaults.genstaff_base_url) or "").rstrip("/"),
+            alert_url=get("BULLETINS_ALERT_URL", None),
+        )
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    def base_url(self, source: str) -> str:
+        urls = {
+            "isw": self.isw_base_url,
+            "ukmod": self.ukmod_rss_url or self.ukmod_x_api_url,
+            "genstaff": self.genstaff_base_url,
+        }
+        if source not in urls:
+            raise ValueError(f"unknown source {source!r}; expected one of {', '.join(urls)}")
+        return urls[source]
+
+    def allowed_hosts(self, source: str) -> frozenset[str]:
+        """Hosts a source may be fetched from: its public hosts plus the configured base URL's."""
+        public = {
+            "isw": {"understandingwar.org", "www.understandingwar.org",
+                    "criticalthreats.org", "www.criticalthreats.org"},
+            "ukmod": {"api.x.com", "api.twitter.com", "pbs.twimg.com"},
+            "genstaff": {"russianwarship.rip"},
+        }[source]
+        configured = [self.base_url(source)]
+        if source == "ukmod":
+            configured += [self.ukmod_x_api_url, self.ukmod_rss_url or ""]
+        hosts = {urlsplit(url).hostname for url in configured if url}
+        return frozenset(public | {h for h in hosts if h})

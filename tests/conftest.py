@@ -1,0 +1,38 @@
+"""Shared fixtures. Prefect and GX are configured before anything imports them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="bulletins-prefect-")
+os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for the whole session (it costs seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def bulletins_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty BULLETINS_HOME for one test, with every source URL unset."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("BULLETINS_HOME", str(home))
+    for name in ("BULLETINS_ISW_BASE_URL", "BULLETINS_GENSTAFF_BASE_URL", "BULLETINS_UKMOD_X_API_URL",
+                 "BULLETINS_UKMOD_RSS_URL", "BULLETINS_ALERT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return home

@@ -1,0 +1,139 @@
+"""The raw document store: every fetched body kept on disk, addressed by its sha256.
+
+A body is written once (temp file then rename, so a crash never leaves half a document) and
+never changed; `raw_documents` in the warehouse records where it came from and when.
+Re-parsing, replaying a backfill or debugging a figure reads from here, not the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A fetched body in the raw store, with its origin."""
+
+    sha256: str
+    source: str
+    url: str
+    fetched_at: datetime
+    size_bytes: int
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    published: str | None = None
+
+    @property
+    def etag(self) -> str | None:
+        return _header(self.headers, "ETag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return _header(self.headers, "Last-Modified")
+
+    @property
+    def content_type(self) -> str | None:
+        return _header(self.headers, "Content-Type")
+
+
+class RawStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def relative_path(self, sha256: str) -> str:
+        return f"{sha256[:2]}/{sha256}"
+
+    def put(self, body: bytes, *, source: str, url: str, headers: dict[str, str], fetched_at: datetime,
+            published: str | None = None) -> StoredDocument:
+        sha256 = hashlib.sha256(body).hexdigest()
+        relative = self.relative_path(sha256)
+        target = self.root / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+                handle.write(body)
+                temp_name = handle.name
+            os.replace(temp_name, target)
+        return StoredDocument(sha256, source, url, fetched_at, len(body), relative, dict(headers), published)
+
+    def read(self, sha256: str) -> bytes:
+        path = self.root / self.relative_path(sha256)
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"raw document {sha256} is not in the store at {self.root}") from None
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise ValueError(f"raw document {path} does not match its sha256: the store is damaged")
+        return body
+
+
+def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocument], run_id: str) -> int:
+    """Record fetched documents in `raw_documents`; a body already known at that URL adds nothing."""
+    before = _count(con)
+    con.executemany(
+        """
+        INSERT INTO raw_documents
+            (sha256, source, url, content_type, size_bytes, etag, last_modified, headers, fetched_at, run_id, path)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING
+        """,
+        [
+            [d.sha256, d.source, d.url, d.content_type, d.size_bytes, d.etag, d.last_modified,
+             json.dumps(d.headers), d.fetched_at, run_id, d.path]
+            for d in documents
+        ],
+    )
+    return _count(con) - before
+
+
+def latest_validators(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str | None, str | None, str]]:
+    """url -> (etag, last_modified, sha256) of the most recent fetch, for conditional GETs."""
+    rows = con.execute(
+        """
+        SELECT url, etag, last_modified, sha256
+        FROM raw_documents
+        WHERE source = ?
+        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) = 1
+        """,
+        [source],
+    ).fetchall()
+    return {url: (etag, last_modified, sha256) for url, etag, last_modified, sha256 in rows}
+
+
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(*) FROM raw_documents").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def stored_documents(con: duckdb.DuckDBPyConnection, source: str) -> list[StoredDocument]:
+    """The newest body of every URL of a source, for re-parsing without the network."""
+    rows = con.execute(
+        """
+        SELECT sha256, source, url, fetched_at, size_bytes, path, headers
+        FROM raw_documents
+        WHERE source = ?
+        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) = 1
+        ORDER BY url
+        """,
+        [source],
+    ).fetchall()
+    return [
+        StoredDocument(sha, src, url, fetched_at, size, path, json.loads(headers) if headers else {})
+        for sha, src, url, fetched_at, size, path, headers in rows
+    ]
