@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 from bench.generate_isw_archive import generate
+from extractors.sources import source_module
 from flows import pipeline
 from flows.ingest import BATCH_SIZE
 from flows.settings import Settings
@@ -32,7 +33,7 @@ from warehouse.raw_store import RawStore, StoredDocument, record_documents
 
 
 def run_pass(settings: Settings, documents: list[StoredDocument], run_id: str) -> tuple[float, int, int]:
-    module = pipeline.source_module("isw")
+    module = source_module("isw")
     store = RawStore(settings.raw_dir)
     parsed_rows = appended = 0
     started = time.perf_counter()

@@ -25,6 +25,8 @@ METRICS: dict[str, str] = {
     "casualties_in_period": "persons",
     "casualties_daily_avg": "persons_per_day",
     "casualties_per_km2": "persons_per_km2",
+    # Troops a country sent (curated press figures, e.g. North Korea's in Kursk).
+    "troops_deployed": "persons",
 }
 
 # General Staff equipment counts are open-ended (`<field>_cumulative`): new fields appear over time.

@@ -23,11 +23,8 @@ PARSER_VERSION = "curated-1"
 
 CURATED_FILE = Path(__file__).resolve().parents[1] / "curated" / "figures.yaml"
 
-# Metrics only press reports carry so far. catalogue.METRICS should adopt them; until then they
-# are accepted here so the curated file can hold them.
-CURATED_EXTRA_METRICS: dict[str, str] = {
-    "troops_deployed": "persons",
-}
+# Metrics only press reports carry that are not (yet) in the catalogue.
+CURATED_EXTRA_METRICS: dict[str, str] = {}
 
 REQUIRED_FIELDS = (
     "metric",
@@ -141,7 +138,7 @@ def _row_observation(number: int, row: object, sha256: str | None) -> Observatio
         except ValueError:
             raise fail(field, f"must be a date YYYY-MM-DD, got {value!r}") from None
 
-    def number(field: str) -> float | None:
+    def numeric(field: str) -> float | None:
         value = row.get(field)
         if value is None:
             return None
@@ -159,7 +156,7 @@ def _row_observation(number: int, row: object, sha256: str | None) -> Observatio
     if published_at < period_end:
         raise fail("published_at", f"{published_at} is before period_end {period_end}")
 
-    value, low, high = number("value"), number("value_low"), number("value_high")
+    value, low, high = numeric("value"), numeric("value_low"), numeric("value_high")
     assert value is not None  # required above
     qualifier = one_of("qualifier", QUALIFIERS)
     if qualifier == "range" and (low is None or high is None):

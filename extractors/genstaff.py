@@ -172,39 +172,40 @@ def discover(
     url: str | None = listing_url(base_url, start, end)
     seen: set[str] = set()
     pages: list[DocumentRef] = []
-    while url and url not in seen and len(seen) < max_pages:
+    while url:
+        if url in seen:
+            log.warning("genstaff: paging.next_url repeats %s; stopped there", url)
+            break
+        if len(seen) >= max_pages:
+            log.warning("genstaff: more than %d pages for %s..%s; stopped at %s", max_pages, start, end, url)
+            break
         seen.add(url)
         fetched = client.get(url)
         if fetched.body is None:
             break
         data = _load(fetched.body, where=url)["data"]
-        records = data.get("records") if isinstance(data, dict) else None
+        records = data.get("records")
         if not isinstance(records, list):
             raise ValueError(f"genstaff: listing page {url} has no 'data.records' list")
         if not records:
             break
-        report_dates = [
-            r.get("date") for r in records if isinstance(r, dict) and isinstance(r.get("date"), str)
-        ]
         pages.append(
             DocumentRef(
                 source=SOURCE,
                 url=url,
-                published=date.fromisoformat(max(report_dates)) if report_dates else None,
+                published=_newest_date(records),
                 body=fetched.body,
                 headers=dict(fetched.headers),
                 meta={"kind": "listing", "date_from": start.isoformat(), "date_to": end.isoformat()},
             )
         )
-        paging = data.get("paging") or {}
+        paging = data.get("paging")
         next_url = paging.get("next_url") if isinstance(paging, dict) else None
         url = _onto_base(next_url, base_url) if next_url else None
     return pages
 
 
-def _observation(
-    field: str, value: float, report_date: date, url: str | None, sha256: str | None
-) -> Observation:
+def _observation(field: str, value: float, report_date: date, url: str | None, sha256: str | None) -> Observation:
     metric = metric_for(field)
     figure = f"{int(value):,}" if value.is_integer() else f"{value:,}"
     return Observation(
@@ -258,6 +259,16 @@ def _report_date(record: dict[str, Any], where: str) -> date:
         return date.fromisoformat(str(raw))
     except ValueError as error:
         raise ValueError(f"genstaff: {where}.date is not YYYY-MM-DD: {raw!r}") from error
+
+
+def _newest_date(records: list[Any]) -> date | None:
+    dates = []
+    for record in records:
+        try:
+            dates.append(date.fromisoformat(str(record.get("date"))))
+        except (AttributeError, ValueError):
+            continue  # parse() reports a bad record; discovery only wants the page's newest date
+    return max(dates, default=None)
 
 
 def _count(raw: object) -> float | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -186,13 +186,14 @@ class HttpClient:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> FetchResult:
         """GET `url`, following up to 5 redirects within the allow-list, retrying what is transient.
 
         With `etag`/`last_modified` the request is conditional; a 304 gives `not_modified=True`.
         Raises `FetchError` (or a subclass) when no document could be had.
         """
-        headers: dict[str, str] = {}
+        headers = dict(headers or {})  # e.g. Authorization for an API source
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractors.catalogue import SQ_MI_TO_KM2
 
@@ -54,16 +55,14 @@ _QUALIFIERS: dict[str, str] = {
 }
 
 _SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
-_SMALL: dict[str, int] = {
-    word: index
-    for index, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen".split()
-    )
-}
+SMALL_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)  # fmt: skip
+_SMALL: dict[str, int] = {word: index for index, word in enumerate(SMALL_NUMBER_WORDS)}
 _TENS: dict[str, int] = {
     word: 10 * (index + 2)
-    for index, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())
+    for index, word in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
 }
 
 
@@ -86,7 +85,8 @@ _FRACTION = (
 WORD_NUMBER = rf"(?:{_FRACTION}\s+{_SCALE}|(?:a|{_BELOW_1000})\s+{_SCALE}|{_BELOW_1000})"
 DIGIT_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*{_SCALE})?"
 # A number not glued to a preceding digit, letter or separator (so "1,234" never yields "234").
-NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}|{WORD_NUMBER})(?![\w])"
+# Digits may touch a following word ("899losses" in OCR'd text); words may not ("ten" in "tens").
+NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|{WORD_NUMBER}(?!\w))"
 QUALIFIER = rf"(?:(?:well|just|slightly)\s+)?(?:{_alternation(list(_QUALIFIERS))})"
 
 _QUANTITY = (
@@ -188,13 +188,29 @@ def find_quantities(text: str, unit_pattern: str, *, flags: int = re.IGNORECASE)
     "increased from 500 to 700 square kilometers" reads 700, not the range 500-700: a "to" range
     right after "from" is a change, not a range.
     """
-    pattern = re.compile(rf"{_QUANTITY}(?P<unit>\s*{unit_pattern})", flags)
+    unit_regex, pattern = _compiled(unit_pattern, flags)
     found: list[Quantity] = []
-    for match in pattern.finditer(text):
-        quantity = _quantity_from_match(text, match)
-        if quantity is not None:
-            found.append(quantity)
+    seen: set[tuple[int, int]] = set()
+    # The full pattern is slow to try at every position of a long text, so it only runs in a
+    # window ending at each occurrence of the unit (a figure is at most a few words long).
+    for unit in unit_regex.finditer(text):
+        window_start = max(0, unit.start() - _WINDOW_CHARS)
+        for match in pattern.finditer(text, window_start, unit.end()):
+            if match.end() != unit.end() or (match.start(), match.end()) in seen:
+                continue
+            seen.add((match.start(), match.end()))
+            quantity = _quantity_from_match(text, match)
+            if quantity is not None:
+                found.append(quantity)
     return found
+
+
+_WINDOW_CHARS = 160
+
+
+@lru_cache(maxsize=64)
+def _compiled(unit_pattern: str, flags: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(unit_pattern, flags), re.compile(rf"{_QUANTITY}(?P<unit>\s*{unit_pattern})", flags)
 
 
 def _quantity_from_match(text: str, match: re.Match[str]) -> Quantity | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from extractors.catalogue import WAR_START
+from extractors.numbers import SMALL_NUMBER_WORDS
 
 _MONTHS: dict[str, int] = {}
 for _number, _name in enumerate(calendar.month_name[1:], start=1):
@@ -31,19 +32,15 @@ for _number, _name in enumerate(calendar.month_name[1:], start=1):
     _MONTHS[_name.lower()[:3]] = _number
 _MONTHS["sept"] = 9
 
-_COUNTS: dict[str, int] = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split(),
-    )
-}
+_COUNTS: dict[str, int] = {word: index for index, word in enumerate(SMALL_NUMBER_WORDS[:13])}
 _COUNTS["a"] = 1
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 # Month names are matched case-insensitively except "May", which must be capitalised: "forces may"
 # is a verb far more often than a month.
-_MONTH_WORDS = sorted((m for m in _MONTHS if m != "may"), key=len, reverse=True)
-MONTH = rf"(?:(?i:{'|'.join(_MONTH_WORDS)})\.?|May)(?![A-Za-z])"
+_FULL_MONTHS = [m.lower() for m in calendar.month_name[1:] if m != "May"]
+_SHORT_MONTHS = sorted((m for m in _MONTHS if m not in _FULL_MONTHS and m != "may"), key=len, reverse=True)
+MONTH = rf"(?:(?i:{'|'.join(_FULL_MONTHS)})|(?i:{'|'.join(_SHORT_MONTHS)})\.?|May)(?![A-Za-z])"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?(?!\d)"
 _YEAR = r"(?:19|20)\d{2}(?!\d)"
 # "November 1, 2024" | "November 1" | "1 November 2024" | "1 November"
@@ -72,7 +69,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("last_n", rf"(?i:(?:over|in|during|within|for)\s+the\s+(?:last|past|previous|preceding)\s+"
                    rf"(?:(?P<n>{_COUNT})\s+)?(?P<unit>months?|weeks?|days?|years?)\b)"),
         ("month", rf"{_IN}\s+(?i:the\s+month\s+of\s+)?(?P<m>{MONTH})(?:,?\s+(?P<y>{_YEAR}))?(?!\s*\d)"),
-        ("year", rf"{_IN}\s+(?i:(?:the\s+)?(?:(?:calendar\s+)?year\s+|course\s+of\s+))?(?P<y>{_YEAR})(?![\d,])"),
+        ("year", rf"{_IN}\s+(?i:(?:the\s+)?(?:(?:calendar\s+)?year\s+|course\s+of\s+))?(?P<y>{_YEAR})(?!,?\d)"),
     )
 )
 

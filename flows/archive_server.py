@@ -40,7 +40,21 @@ CONTENT_TYPES = {
 @contextmanager
 def serve_archive(root: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve `root` in a background thread; yields the base URL (http://127.0.0.1:PORT)."""
-    httpd = make_archive_server(root, host, port)
+    with serve_in_thread(make_archive_server(root, host, port)) as url:
+        yield url
+
+
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve a request handler class (an API stand-in that reads query strings) on loopback."""
+    httpd = ThreadingHTTPServer((host, port), handler)
+    httpd.daemon_threads = True
+    with serve_in_thread(httpd) as url:
+        yield url
+
+
+@contextmanager
+def serve_in_thread(httpd: ThreadingHTTPServer) -> Iterator[str]:
     thread = threading.Thread(target=httpd.serve_forever, name="archive-server", daemon=True)
     thread.start()
     try:

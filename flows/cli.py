@@ -16,7 +16,8 @@ from pathlib import Path
 
 from flows.settings import Settings
 
-SOURCES = ("isw", "ukmod", "genstaff")
+SOURCES = ("isw", "ukmod", "genstaff", "curated")
+PARSE_SOURCES = ("isw", "ukmod", "genstaff")
 
 EPILOG = """examples:
   bulletins ingest --source isw
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parse = commands.add_parser("parse", help="print the observations in saved documents (no DB, no network)",
                                 epilog="example: bulletins parse --source isw --published 2025-04-01 report.html")
-    parse.add_argument("--source", choices=SOURCES, required=True)
+    parse.add_argument("--source", choices=PARSE_SOURCES, required=True)
     parse.add_argument("--published", type=_date, metavar="YYYY-MM-DD",
                        help="the bulletin's date, if the file lacks it")
     parse.add_argument("--url", help="where the document came from (kept as provenance)")
@@ -93,7 +94,7 @@ def _date(text: str) -> date:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from flows.pipeline import source_module
+    from extractors.sources import source_module
 
     module = source_module(args.source)
     for path in args.files:

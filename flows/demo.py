@@ -7,13 +7,18 @@ stores raw documents, parses, validates with Great Expectations and loads DuckDB
 from __future__ import annotations
 
 import os
+import socket
 from datetime import date
 from pathlib import Path
 
-from flows.archive_server import serve_archive
+from flows.archive_server import serve_archive, serve_handler
 from flows.settings import Settings
+from samples.genstaff.api import load_days, make_handler
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# Fixed ports keep the documents' URLs the same from one demo run to the next, so the second run
+# exercises conditional GETs (304 Not Modified) as a daily run against the real site would.
+ISW_PORT, GENSTAFF_PORT = 8741, 8742
 ARCHIVE_RANGE = (date(2024, 1, 1), date(2025, 12, 31))
 
 MONTHLY_FIGURES = """
@@ -24,21 +29,55 @@ ORDER BY month, source
 """
 
 HEADLINE_FIGURES = """
-SELECT source, metric, period_start, period_end, value, unit, qualifier, assessment, version
+SELECT source, metric, subject, period_start, period_end, value, unit, qualifier, assessment, version
 FROM observations_latest
+WHERE source <> 'genstaff'
 ORDER BY source, metric, period_start, period_end
+"""
+
+MONTHLY_CASUALTIES = """
+SELECT strftime(month, '%Y-%m') AS month, mod_casualties, round(mod_daily_avg, 1) AS mod_daily_avg,
+       isw_casualties
+FROM genstaff_monthly_casualties
+ORDER BY month
+"""
+
+COST_PER_KM2 = """
+SELECT strftime(month, '%Y-%m') AS month, pairing, genstaff_casualties, km2_gained,
+       round(casualties_per_km2, 1) AS casualties_per_km2
+FROM casualties_per_km2
+ORDER BY month, pairing
 """
 
 
 def run_demo(settings: Settings) -> int:
     from flows.ingest import ingest
 
-    with serve_archive(SAMPLES / "isw" / "site") as isw_url:
+    genstaff_api = make_handler(load_days(SAMPLES / "genstaff" / "data"))
+    with (
+        serve_archive(SAMPLES / "isw" / "site", port=_free_or_any(ISW_PORT)) as isw_url,
+        serve_handler(genstaff_api, port=_free_or_any(GENSTAFF_PORT)) as genstaff_url,
+    ):
         os.environ["BULLETINS_ISW_BASE_URL"] = isw_url
-        summary = ingest(source="isw", date_from=ARCHIVE_RANGE[0], date_to=ARCHIVE_RANGE[1], mode="backfill")
-    print(summary.message)
+        os.environ["BULLETINS_GENSTAFF_BASE_URL"] = genstaff_url
+        summaries = [
+            ingest(source=source, date_from=ARCHIVE_RANGE[0], date_to=ARCHIVE_RANGE[1], mode="backfill")
+            for source in ("isw", "genstaff", "curated")
+        ]
+    for summary in summaries:
+        print(summary.message)
     print_figures(settings)
-    return 0 if summary.status == "completed" else 1
+    return 0 if all(s.status == "completed" for s in summaries) else 1
+
+
+def _free_or_any(port: int) -> int:
+    """`port` when nothing listens on it, else 0 (any free port)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return 0
+    return port
 
 
 def print_figures(settings: Settings) -> None:
@@ -47,7 +86,11 @@ def print_figures(settings: Settings) -> None:
     with connect(settings.warehouse_path, read_only=True) as con:
         print("\nTerritory gained per month (current figures):")
         con.sql(MONTHLY_FIGURES).show(max_width=160)
-        print("All current figures:")
+        print("Figures from the bulletins and press (current values):")
         con.sql(HEADLINE_FIGURES).show(max_rows=100, max_width=200)
+        print("General Staff personnel losses per month (MoD and ISW day conventions):")
+        con.sql(MONTHLY_CASUALTIES).show(max_rows=30, max_width=200)
+        print("Casualties per km2 gained:")
+        con.sql(COST_PER_KM2).show(max_rows=30, max_width=200)
         rows = con.execute("SELECT count(*) FROM observations").fetchone()
         print(f"observations stored: {rows[0] if rows else 0} rows in {settings.warehouse_path}")

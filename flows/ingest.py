@@ -15,8 +15,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from extractors.http import FetchError, HttpClient
+from extractors.http import FetchError
 from extractors.observation import DocumentRef
+from extractors.sources import source_module
 from flows import pipeline
 from flows.runs import RunSummary, finish_run, incremental_since, start_run
 from flows.settings import Settings
@@ -35,8 +36,8 @@ class SourceUnreachable(RuntimeError):
 def discover_documents(
     source: str, settings: Settings, since: datetime | None, date_from: date | None, date_to: date | None
 ) -> list[DocumentRef]:
-    module = pipeline.source_module(source)
-    with HttpClient(settings.allowed_hosts(source)) as client:
+    module = source_module(source)
+    with settings.http_client(source) as client:
         return module.discover(client, settings.base_url(source), since=since, date_from=date_from,
                                date_to=date_to)
 
@@ -45,11 +46,11 @@ def discover_documents(
 def process_batch(
     source: str, settings: Settings, refs: list[DocumentRef], run_id: str
 ) -> dict[str, int]:
-    module = pipeline.source_module(source)
+    module = source_module(source)
     store = RawStore(settings.raw_dir)
     with connect(settings.warehouse_path) as con:
         validators = latest_validators(con, source)
-    with HttpClient(settings.allowed_hosts(source)) as client:
+    with settings.http_client(source) as client:
         fetched = pipeline.fetch_documents(refs, client, store, validators)
     parsed = pipeline.parse_documents(module, fetched.documents, store)
     validated = pipeline.validate_observations(parsed.frame, today=datetime.now(UTC).date())
@@ -99,7 +100,8 @@ def ingest(
 
     since = incremental_since(settings, source, datetime.now(UTC)) if mode == "incremental" else None
     try:
-        refs = discover_documents(source, settings, since, date_from, date_to)
+        discover = discover_documents.with_options(retries=settings.discover_retries)
+        refs = discover(source, settings, since, date_from, date_to)
     except FetchError as error:
         summary.status, summary.message = "failed", f"{source} could not be reached: {error}"
         finish_run(settings, summary)

@@ -6,7 +6,6 @@ them directly. Each step takes what the previous one returned, nothing flows bac
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,15 +22,6 @@ from warehouse.load import LoadBatch, LoadResult, ValidationRecord, load_batch, 
 from warehouse.raw_store import RawStore, StoredDocument
 
 log = logging.getLogger("bulletins")
-
-SOURCE_MODULES = {"isw": "extractors.isw", "genstaff": "extractors.genstaff", "ukmod": "extractors.ukmod"}
-
-
-def source_module(source: str) -> ModuleType:
-    if source not in SOURCE_MODULES:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCE_MODULES)}")
-    return importlib.import_module(SOURCE_MODULES[source])
-
 
 @dataclass
 class FetchOutcome:

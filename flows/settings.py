@@ -6,7 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from extractors.http import HttpClient
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,11 @@ class Settings:
     ukmod_x_bearer_token: str | None = None
     ukmod_rss_url: str | None = None
     genstaff_base_url: str = "https://russianwarship.rip"
+    curated_file: Path = Path(__file__).resolve().parents[1] / "curated" / "figures.yaml"
     alert_url: str | None = None
+    # Retry budget: HTTP attempts per document, and Prefect retries of a failed discovery.
+    http_max_attempts: int = 5
+    discover_retries: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +44,9 @@ class Settings:
             ukmod_rss_url=get("BULLETINS_UKMOD_RSS_URL", None),
             genstaff_base_url=(get("BULLETINS_GENSTAFF_BASE_URL", defaults.genstaff_base_url) or "").rstrip("/"),
             alert_url=get("BULLETINS_ALERT_URL", None),
+            http_max_attempts=int(get("BULLETINS_HTTP_MAX_ATTEMPTS", "5") or 5),
+            discover_retries=int(get("BULLETINS_DISCOVER_RETRIES", "2") or 2),
+            curated_file=Path(get("BULLETINS_CURATED_FILE", str(defaults.curated_file)) or ""),
         )
 
     @property
@@ -59,10 +70,16 @@ class Settings:
             "isw": self.isw_base_url,
             "ukmod": self.ukmod_rss_url or self.ukmod_x_api_url,
             "genstaff": self.genstaff_base_url,
+            "curated": self.curated_file.resolve().as_uri(),
         }
         if source not in urls:
             raise ValueError(f"unknown source {source!r}; expected one of {', '.join(urls)}")
         return urls[source]
+
+    def http_client(self, source: str) -> HttpClient:
+        from extractors.http import HttpClient  # requests is not needed by `bulletins parse`
+
+        return HttpClient(self.allowed_hosts(source), max_attempts=self.http_max_attempts)
 
     def allowed_hosts(self, source: str) -> frozenset[str]:
         """Hosts a source may be fetched from: its public hosts plus the configured base URL's."""
@@ -71,9 +88,10 @@ class Settings:
                     "criticalthreats.org", "www.criticalthreats.org"},
             "ukmod": {"api.x.com", "api.twitter.com", "pbs.twimg.com"},
             "genstaff": {"russianwarship.rip"},
+            "curated": {"localhost"},  # a file in the repo: nothing is fetched
         }[source]
         configured = [self.base_url(source)]
         if source == "ukmod":
             configured += [self.ukmod_x_api_url, self.ukmod_rss_url or ""]
-        hosts = {urlsplit(url).hostname for url in configured if url}
+        hosts = {urlsplit(url).hostname for url in configured if url.startswith("http")}
         return frozenset(public | {h for h in hosts if h})

@@ -77,6 +77,8 @@ class RawStore:
 
 def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocument], run_id: str) -> int:
     """Record fetched documents in `raw_documents`; a body already known at that URL adds nothing."""
+    if not documents:
+        return 0
     before = _count(con)
     con.executemany(
         """

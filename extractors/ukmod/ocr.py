@@ -29,16 +29,14 @@ _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     "hundred|thousand|million|several|few|a|per"
 )
-_UNIT_WORDS = (
-    "months?|weeks?|days?|years?|hundred|thousand|million|quarters?|casualties|losses|killed|sq|square"
-)
+_UNIT_WORDS = "months?|weeks?|days?|years?|hundred|thousand|million|quarters?|casualties|losses|killed|sq|square"
 _GLUED_WORDS = re.compile(rf"\b({_NUMBER_WORDS})({_UNIT_WORDS})\b", re.IGNORECASE)
 # A number run into a word or unit ("899losses", "143sq km"); ordinals ("1st"), decades ("1990s"),
 # "5m" and "10k" stay.
 _GLUED_NUMBER = re.compile(
     r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)(?!(?:st|nd|rd|th|s|m|k)\b)([A-Za-z]{3,}\b|sq\b|km(?:2|²)?\b)"
 )
-_DIGIT_LETTER = re.compile(r"(?<![\w,.])[0-9lIO][0-9lIO,]*[0-9lIO](?![\w,.]?\w)")
+_DIGIT_LETTER = re.compile(r"(?<![\w,.])[0-9lIO][0-9lIO,]*[0-9lIO](?![0-9lIO,])")
 _WELL_FORMED = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-[ \t]*\n[ \t]*([a-z]{2,})")
 
@@ -73,9 +71,7 @@ def tesseract_version() -> str | None:
     """The first line of `tesseract --version`, None when Tesseract is not installed."""
     if not tesseract_available():
         return None
-    completed = subprocess.run(
-        [TESSERACT, "--version"], capture_output=True, text=True, timeout=30, check=False
-    )
+    completed = subprocess.run([TESSERACT, "--version"], capture_output=True, text=True, timeout=30, check=False)
     lines = (completed.stdout or completed.stderr).splitlines()
     return lines[0].strip() if lines else None
 
@@ -125,8 +121,8 @@ def repair_ocr_text(text: str) -> tuple[str, list[Repair]]:
     text = _HYPHENATED.sub(recorded("hyphenation", r"\1\2"), text)  # type: ignore[arg-type]
     text = re.sub(r"\b(sq\.?\s*)krn\b", recorded("unit", r"\1km"), text)  # type: ignore[arg-type]
     text = _GLUED_WORDS.sub(recorded("glued_words", r"\1 \2"), text)  # type: ignore[arg-type]
-    text = _GLUED_NUMBER.sub(recorded("glued_number", r"\1 \2"), text)  # type: ignore[arg-type]
     text = _DIGIT_LETTER.sub(_repair_digits(repairs), text)
+    text = _GLUED_NUMBER.sub(recorded("glued_number", r"\1 \2"), text)  # type: ignore[arg-type]
     return text, repairs
 
 
@@ -136,8 +132,12 @@ def _repair_digits(repairs: list[Repair]) -> object:
         if not re.search(r"\d", token) or token.isdigit() or not re.search(r"[lIO]", token):
             return token
         candidate = token.replace("l", "1").replace("I", "1").replace("O", "0")
-        # Unambiguous only when the letters sit among digits in a well-formed number.
+        # Unambiguous only when the letters sit among digits in a well-formed number; when a word
+        # follows ("899losses", "1,27lcasualties"), only a thousands group the letter completes proves it.
         if not _WELL_FORMED.fullmatch(candidate) or sum(c.isdigit() for c in token) < 2:
+            return token
+        glued_to_word = match.end() < len(match.string) and match.string[match.end()].isalpha()
+        if glued_to_word and not re.search(r",[\dlIO]*[lIO][\dlIO]*$", token):
             return token
         repairs.append(Repair("digit_letter", token, candidate))
         return candidate

@@ -1,19 +1,25 @@
 """MoD phrasing around a figure: the period it covers and the probability word before it.
 
-Periods follow DESIGN.md §4: "in March 2025" is that month; "in March" is the latest March ending on
-or before the bulletin's date; "in January-April 2025" spans the months; "in 2024" is the year;
+The interval helpers come from extractors.periods; the phrase finder is MoD's own, because MoD writes
+what the shared rules do not cover: month spans with a dash ("January-April 2025"), "Across 2024",
+"since February 2022" meaning the whole war, "by early May 2025" as the as-of date of a total, and full
+dates ("04 May 2024") that must be blanked out but are no period.
+
+Periods follow DESIGN.md §4: "in March 2025" is that month; "in March" is the latest March ending
+on or before the bulletin's date; "in January-April 2025" spans the months; "in 2024" is the year;
 "since 1 January 2025" / "so far in 2025" run to the bulletin's date; "since the start of the
 full-scale invasion" marks a cumulative total (2022-02-24 .. bulletin date).
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from extractors.catalogue import WAR_START
+from extractors.periods import latest_month, quarter_period, year_period
+from extractors.periods import month_period as month_bounds
 from extractors.ukmod.wrapper import MONTHS
 
 _M = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -34,9 +40,7 @@ CONFIDENCE_WORDS: tuple[str, ...] = (
     "probable",
     "likely",
 )
-_CONFIDENCE = re.compile(
-    r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in CONFIDENCE_WORDS) + r")\b", re.IGNORECASE
-)
+_CONFIDENCE = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in CONFIDENCE_WORDS) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +57,6 @@ class PeriodPhrase:
     kind: str
     period_start: date
     period_end: date
-
-
-def month_bounds(year: int, month: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def latest_month(month: int, published: date) -> tuple[date, date]:
-    """The latest `month` that ends on or before `published` ("in March" with no year)."""
-    first, last = month_bounds(published.year, month)
-    if last > published:
-        first, last = month_bounds(published.year - 1, month)
-    return first, last
 
 
 def _month(name: str) -> int:
@@ -87,13 +79,10 @@ def find_periods(sentence: str, published: date) -> list[PeriodPhrase]:
                 last = last if last <= published else published
         found.append(PeriodPhrase(start, end, kind, first, last))
 
-    for m in re.finditer(
-        rf"\b({_M})\s*(?:-|to|and|through|until)\s*({_M})\s+({_Y})\b", sentence, re.IGNORECASE
-    ):
+    for m in re.finditer(rf"\b({_M})\s*(?:-|to|and|through|until)\s*({_M})\s+({_Y})\b", sentence, re.IGNORECASE):
         first_month, last_month, year = _month(m.group(1)), _month(m.group(2)), int(m.group(3))
         first_year = year - 1 if first_month > last_month else year
-        add(m.start(), m.end(), "bounded", month_bounds(first_year, first_month)[0],
-            month_bounds(year, last_month)[1])
+        add(m.start(), m.end(), "bounded", month_bounds(first_year, first_month)[0], month_bounds(year, last_month)[1])
     for m in re.finditer(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_M})\s+({_Y})\b", sentence, re.IGNORECASE):
         day = date(int(m.group(3)), _month(m.group(2)), int(m.group(1)))
         add(m.start(), m.end(), "date", day, day)
@@ -109,8 +98,7 @@ def find_periods(sentence: str, published: date) -> list[PeriodPhrase]:
     ):
         quarter = _QUARTERS[m.group(1).lower()] if m.group(1) else int(m.group(3))
         year = int(m.group(2) or m.group(4))
-        add(m.start(), m.end(), "bounded", month_bounds(year, 3 * quarter - 2)[0],
-            month_bounds(year, 3 * quarter)[1])
+        add(m.start(), m.end(), "bounded", *quarter_period(year, quarter))
     for m in re.finditer(rf"\bso\s+far\s+(?:in|this\s+year,?\s+)?\s*({_Y})\b", sentence, re.IGNORECASE):
         add(m.start(), m.end(), "since", date(int(m.group(1)), 1, 1), published)
     for m in re.finditer(
@@ -120,9 +108,9 @@ def find_periods(sentence: str, published: date) -> list[PeriodPhrase]:
         re.IGNORECASE,
     ):
         year = int(m.group(1))
-        add(m.start(1), m.end(), "bounded", date(year, 1, 1), date(year, 12, 31))
+        add(m.start(1), m.end(), "bounded", *year_period(year))
     for m in re.finditer(rf"\bstart\s+of\s+({_Y})\b", sentence, re.IGNORECASE):
-        add(m.start(1), m.end(), "bounded", date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31))
+        add(m.start(1), m.end(), "bounded", *year_period(int(m.group(1))))
     for m in re.finditer(
         rf"\b(?:in|during|throughout|over)\s+(?:the\s+month\s+of\s+)?({_M})(?![\w.])(?!\s*,?\s*\d)",
         sentence,
@@ -152,6 +140,4 @@ __all__ = [
     "PeriodPhrase",
     "confidence_before",
     "find_periods",
-    "latest_month",
-    "month_bounds",
 ]

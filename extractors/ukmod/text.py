@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from extractors.catalogue import METRICS, WAR_START
-from extractors.numbers import AREA_UNIT, Quantity, area_to_km2, find_quantities
+from extractors.numbers import AREA_UNIT, NUMBER, QUALIFIER, Quantity, area_to_km2, parse_number, qualifier_for
 from extractors.observation import Observation
 from extractors.ukmod.phrases import PeriodPhrase, confidence_before, find_periods
 
@@ -31,15 +31,13 @@ SOURCE = "ukmod"
 # One-for-one character substitutions, so offsets in the normalised text are offsets in the quote.
 _SAME_LENGTH = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-", "\u00a0": " ", "’": "'", "\n": " "})
 
-_CASUALTY_WORDS = re.compile(r"\b(?:casualt\w*|loss(?:es)?|killed|wounded|dead|deaths?)\b", re.IGNORECASE)
+_CASUALTY_WORDS = re.compile(r"\b(?:casualt\w*|loss(?:es)?|lost|killed|wounded|dead|deaths?)\b", re.IGNORECASE)
 _PERSON_NOUN_AFTER = re.compile(
     r"\s*(?:\(|[\w-]+\s+){0,3}?(?:casualt\w*|loss(?:es)?|killed|wounded|dead|deaths?|personnel|troops|"
     r"soldiers|servicemen|men)\b",
     re.IGNORECASE,
 )
-_PER_DAY_AFTER = re.compile(
-    r"\s*(?:[\w()-]+\s+){0,3}?(?:per|a|each|every)\s+day\b", re.IGNORECASE
-)
+_PER_DAY_AFTER = re.compile(r"\s*(?:[\w()-]+\s+){0,3}?(?:per|a|each|every)\s+day\b", re.IGNORECASE)
 # Nothing noun-like follows: the end of a clause, or a preposition leading into a period.
 _BARE_AFTER = re.compile(
     r"\s*(?:$|[.,;:)]|(?:in|by|since|during|throughout|over|as|and|across|between|from|until|this|"
@@ -62,6 +60,18 @@ _UKRAINIAN_ACTOR = re.compile(
 _RUSSIAN_ACTOR = re.compile(r"\brussia(?:n|'s)?\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])")
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s-\s|\bbut\b|\bwhile\b|\bagainst\b|\bcompared\b", re.IGNORECASE)
+
+
+# Every figure, whatever follows it (numbers.find_quantities wants a unit after the number; MoD often
+# ends a sentence on the figure: "... are now likely more than 648,000.").
+_ANY_FIGURE = re.compile(
+    rf"(?:(?P<qual>{QUALIFIER})\s+)?"
+    rf"(?:between\s+(?P<b_lo>{NUMBER})\s+and\s+(?P<b_hi>{NUMBER})"
+    rf"|(?P<lo>{NUMBER})\s*(?:-|\s+to\s+)\s*(?P<hi>{NUMBER})"
+    rf"|(?P<single>{NUMBER}))",
+    re.IGNORECASE,
+)
+_SCALE_AT_END = re.compile(r"(thousand|million|billion)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +132,8 @@ def _sentence_observations(
 ) -> list[Observation]:
     periods = find_periods(sentence, published)
     masked = _mask(sentence, periods)
-    quantities = [q for q in find_quantities(masked, r"") if _is_figure(masked, q)]
-    figures = [
-        f for q in quantities if (f := _classify(masked, q, quantities, periods, about_casualties)) is not None
-    ]
+    quantities = [q for q in find_figures(masked) if _is_figure(masked, q)]
+    figures = [f for q in quantities if (f := _classify(masked, q, quantities, periods, about_casualties)) is not None]
     observations = []
     for figure in figures:
         try:
@@ -164,6 +172,43 @@ def _sentence_observations(
             )
         )
     return observations
+
+
+def find_figures(text: str) -> list[Quantity]:
+    """Every number, range or number in words of `text`, with its qualifier; `end` is the number's end."""
+    found = []
+    for match in _ANY_FIGURE.finditer(text):
+        qualifier = qualifier_for(match.group("qual"))
+        groups = ("b_lo", "b_hi") if match.group("b_lo") else ("lo", "hi") if match.group("lo") else None
+        from_to = groups == ("lo", "hi") and re.search(r"\bfrom\s+(?:\S+\s+)?$", text[: match.start()], re.I)
+        if groups is None or from_to:  # "from 500 to 700" is a change: the figure is 700
+            group = "single" if groups is None else "hi"
+            value_text = match.group(group)
+            found.append(
+                Quantity(
+                    parse_number(value_text),
+                    None,
+                    None,
+                    qualifier if groups is None else "exact",
+                    "",
+                    match.start(group) if groups else match.start(),
+                    match.end(),
+                    match.start(group),
+                    not value_text.isdigit(),
+                )
+            )
+            continue
+        low_text, high_text = match.group(groups[0]), match.group(groups[1])
+        low, high = parse_number(low_text), parse_number(high_text)
+        scale = _SCALE_AT_END.search(high_text)
+        if scale and not _SCALE_AT_END.search(low_text):  # "150-190 thousand"
+            low = parse_number(f"{low_text} {scale.group(1)}")
+        if low > high:
+            continue
+        found.append(
+            Quantity((low + high) / 2, low, high, "range", "", match.start(), match.end(), match.start(groups[0]), True)
+        )
+    return found
 
 
 def _mask(sentence: str, periods: list[PeriodPhrase]) -> str:

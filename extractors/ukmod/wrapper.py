@@ -50,8 +50,12 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 
-# Fewer words than this after the wrapper and boilerplate are gone: no update in that text.
+# Fewer words than this after the wrapper and boilerplate are gone: no update in that text (a caption
+# such as "Map of Ukraine showing areas of Russian control" is no update), unless a short text speaks
+# of casualties or ground, the update's subjects.
 MIN_UPDATE_WORDS = 12
+MIN_WORDS_ON_SUBJECT = 6
+_SUBJECT_WORDS = re.compile(r"casualt|loss(?:es)?\b|killed|sq\.?\s*km|square\s+(?:kilomet|mile)|gained", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +101,16 @@ def strip_wrapper(text: str) -> str:
     without = _BOILERPLATE.sub(" ", without)
     lines = [" ".join(line.split()) for line in without.splitlines()]
     tidy = "\n".join(line for line in lines if line.strip(" .:-–"))
-    return tidy.strip(" .:-–\n")
+    return tidy.lstrip(" .:-–\n").rstrip()
 
 
 def holds_update(text: str | None) -> bool:
     """True when `text` (a post text or an alt text) holds an update, not just a wrapper or caption."""
     if not text:
         return False
-    return len(re.findall(r"[A-Za-z0-9][\w,.'’-]*", strip_wrapper(text))) >= MIN_UPDATE_WORDS
+    remainder = strip_wrapper(text)
+    words = len(re.findall(r"[A-Za-z0-9][\w,.'’-]*", remainder))
+    return words >= MIN_UPDATE_WORDS or (words >= MIN_WORDS_ON_SUBJECT and bool(_SUBJECT_WORDS.search(remainder)))
 
 
 __all__ = [

@@ -126,9 +126,7 @@ def api_response(
     return _error(404, f"Not found: {parts.path}")
 
 
-def make_handler(
-    days: list[dict[str, Any]], *, public_base: str = PUBLIC_BASE
-) -> type[BaseHTTPRequestHandler]:
+def make_handler(days: list[dict[str, Any]], *, public_base: str = PUBLIC_BASE) -> type[BaseHTTPRequestHandler]:
     """An `http.server` handler class serving `api_response` for these days."""
 
     class GenstaffApiHandler(BaseHTTPRequestHandler):

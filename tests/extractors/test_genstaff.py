@@ -229,7 +229,9 @@ def test_discover_backfill_range_is_inclusive_and_an_up_to_date_store_asks_nothi
     assert seen == []
 
 
-def test_discover_stops_at_a_repeated_next_url(days: Days, client: HttpClient) -> None:
+def test_discover_stops_at_a_repeated_next_url(
+    days: Days, client: HttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[str] = []
 
     class LoopingHandler(make_handler(days)):  # type: ignore[misc]
@@ -257,6 +259,7 @@ def test_discover_stops_at_a_repeated_next_url(days: Days, client: HttpClient) -
         server.server_close()
     assert len(pages) == 2
     assert len(seen) == 2
+    assert "next_url repeats" in caplog.text
 
 
 def test_a_field_appearing_mid_range_needs_no_code_change(days: Days, serve: Any, client: HttpClient) -> None:

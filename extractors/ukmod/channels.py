@@ -1,0 +1,341 @@
+"""Where MoD update posts come from: the X API v2 user timeline, or an RSS 2.0 bridge feed.
+
+Both are read into the same `Post` shape (id, time, text, media with alt text and URL), so choosing
+an update's text — the post text, else the alt text, else the image — is one rule for both.
+Reading a page or a feed is pure; the `fetch_*` functions are the only ones doing HTTP, through the
+shared `HttpClient`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode, urljoin
+
+from defusedxml import ElementTree as SafeElementTree
+
+from extractors.ukmod.wrapper import holds_update, strip_wrapper, update_date
+
+X_USERNAME = "DefenceHQ"
+TIMELINE_FIELDS: dict[str, str] = {
+    "max_results": "100",
+    "expansions": "attachments.media_keys",
+    "media.fields": "alt_text,url,type",
+    "tweet.fields": "created_at",
+}
+# The timeline gives at most 3,200 posts: 32 full pages, with room for short pages.
+MAX_TIMELINE_PAGES = 50
+
+
+class Client(Protocol):
+    """What the channels need of extractors.http.HttpClient."""
+
+    def get(self, url: str, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    key: str
+    kind: str
+    url: str | None
+    alt_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    post_id: str
+    text: str
+    created_at: datetime | None
+    media: tuple[Media, ...]
+    url: str
+
+    @property
+    def is_update(self) -> bool:
+        return update_date(self.text) is not None
+
+    @property
+    def published(self) -> date | None:
+        """The update's date: the wrapper's date, else the posting date (UTC)."""
+        wrapped = update_date(self.text)
+        if wrapped is not None:
+            return wrapped
+        return self.created_at.date() if self.created_at else None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    posts: list[Post]
+    result_count: int
+    newest_id: str | None
+    oldest_id: str | None
+    next_token: str | None
+
+
+def update_text_of(post: Post) -> tuple[str, str] | None:
+    """Where the post's update is written and the text: ("text", ...), ("alt_text", ...) or None.
+
+    None means the update is only in the image(s), or the post is a bare wrapper.
+    """
+    if holds_update(post.text):
+        return "text", strip_wrapper(post.text)
+    alt_texts = [m.alt_text for m in post.media if m.alt_text and holds_update(m.alt_text)]
+    if alt_texts:
+        return "alt_text", "\n\n".join(strip_wrapper(alt) for alt in alt_texts)
+    return None
+
+
+def post_url(post_id: str) -> str:
+    return f"https://x.com/{X_USERNAME}/status/{post_id}"
+
+
+# --- X API v2 ---------------------------------------------------------------------------------
+
+
+def read_timeline_page(body: bytes) -> TimelinePage:
+    """An X API v2 timeline page (`data`, `includes.media`, `meta`) as posts.
+
+    Raises ValueError naming the problem when the body is not such a page (an error object, ...).
+    """
+    try:
+        page = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"X API page is not JSON: {error}") from None
+    if not isinstance(page, dict) or not ("data" in page or "meta" in page):
+        errors = page.get("errors") or page.get("title") if isinstance(page, dict) else None
+        raise ValueError(f"not an X API timeline page (no data/meta){f': {errors}' if errors else ''}")
+    media_by_key = {
+        item["media_key"]: Media(
+            key=item["media_key"],
+            kind=item.get("type", "photo"),
+            url=item.get("url"),
+            alt_text=item.get("alt_text"),
+        )
+        for item in page.get("includes", {}).get("media", [])
+        if isinstance(item, dict) and "media_key" in item
+    }
+    posts = []
+    for tweet in page.get("data") or []:
+        if not isinstance(tweet, dict) or "id" not in tweet or "text" not in tweet:
+            raise ValueError(f"X API post without id/text: {str(tweet)[:120]}")
+        keys = tweet.get("attachments", {}).get("media_keys", [])
+        posts.append(
+            Post(
+                post_id=str(tweet["id"]),
+                text=tweet["text"],
+                created_at=_iso_datetime(tweet.get("created_at")),
+                media=tuple(media_by_key[k] for k in keys if k in media_by_key),
+                url=post_url(str(tweet["id"])),
+            )
+        )
+    meta = page.get("meta", {})
+    return TimelinePage(
+        posts=posts,
+        result_count=int(meta.get("result_count", len(posts))),
+        newest_id=meta.get("newest_id"),
+        oldest_id=meta.get("oldest_id"),
+        next_token=meta.get("next_token"),
+    )
+
+
+def user_lookup_url(base_url: str, username: str = X_USERNAME) -> str:
+    return f"{base_url.rstrip('/')}/2/users/by/username/{quote(username)}"
+
+
+def timeline_url(
+    base_url: str,
+    user_id: str,
+    *,
+    since_id: str | None = None,
+    start_time: datetime | None = None,
+    end_time: datetime | None = None,
+    pagination_token: str | None = None,
+) -> str:
+    params = dict(TIMELINE_FIELDS)
+    if since_id:
+        params["since_id"] = since_id
+    if start_time:
+        params["start_time"] = _x_time(start_time)
+    if end_time:
+        params["end_time"] = _x_time(end_time)
+    if pagination_token:
+        params["pagination_token"] = pagination_token
+    return f"{base_url.rstrip('/')}/2/users/{quote(user_id)}/tweets?{urlencode(params)}"
+
+
+def fetch_user_id(client: Client, base_url: str, bearer_token: str, username: str = X_USERNAME) -> str:
+    result = client.get(user_lookup_url(base_url, username), headers=_auth(bearer_token))
+    try:
+        return str(json.loads(result.body)["data"]["id"])
+    except (TypeError, KeyError, ValueError) as error:
+        raise ValueError(f"X API user lookup for @{username} gave no data.id ({error!r})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    page: TimelinePage
+
+
+def fetch_timeline(
+    client: Client,
+    base_url: str,
+    *,
+    bearer_token: str,
+    since_id: str | None = None,
+    start_time: datetime | None = None,
+    end_time: datetime | None = None,
+) -> list[FetchedPage]:
+    """Every timeline page newer than `since_id` (and within the times), following meta.next_token."""
+    user_id = fetch_user_id(client, base_url, bearer_token)
+    pages: list[FetchedPage] = []
+    token: str | None = None
+    for _ in range(MAX_TIMELINE_PAGES):
+        url = timeline_url(
+            base_url, user_id, since_id=since_id, start_time=start_time, end_time=end_time, pagination_token=token
+        )
+        result = client.get(url, headers=_auth(bearer_token))
+        page = read_timeline_page(result.body)
+        pages.append(FetchedPage(url=url, body=result.body, headers=dict(result.headers), page=page))
+        token = page.next_token
+        if not token:
+            return pages
+    raise ValueError(f"X API timeline still paging after {MAX_TIMELINE_PAGES} pages: stopping")
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def day_end(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+def _auth(bearer_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {bearer_token}"}
+
+
+def _x_time(moment: datetime) -> str:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"X API created_at is not an ISO time: {value!r}") from None
+
+
+# --- RSS 2.0 bridge ---------------------------------------------------------------------------
+
+
+class _DescriptionReader(HTMLParser):
+    """Text and <img> (src, alt) of an item description's HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.images: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "img" and attributes.get("src"):
+            self.images.append((attributes["src"] or "", attributes.get("alt")))
+        elif tag in ("br", "p", "div", "li"):
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def read_rss_feed(body: bytes, feed_url: str | None = None) -> list[Post]:
+    """The posts of an RSS 2.0 bridge feed; image URLs made absolute against `feed_url`.
+
+    Parsed with defusedxml (no entity expansion, no external entities). Raises ValueError naming
+    the problem when the body is not an RSS 2.0 feed.
+    """
+    try:
+        root = SafeElementTree.fromstring(body)
+    except Exception as error:  # defusedxml raises ParseError and its own DefusedXmlException family
+        raise ValueError(f"RSS feed is not well-formed, safe XML: {error}") from None
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise ValueError(f"not an RSS 2.0 feed: root element is <{root.tag}>")
+    posts = []
+    for item in channel.findall("item"):
+        link = (item.findtext("link") or item.findtext("guid") or "").strip()
+        found = re.search(r"/status(?:es)?/(\d+)", link)
+        if not found:
+            continue  # a bridge's notice item, not a post
+        reader = _DescriptionReader()
+        reader.feed(item.findtext("description") or "")
+        reader.close()
+        description = re.sub(r"[ \t]+", " ", "".join(reader.parts)).strip()
+        title = (item.findtext("title") or "").strip()
+        text = description if len(description) >= len(title) else title
+        post_id = found.group(1)
+        media = tuple(
+            Media(
+                key=f"{post_id}-{index}",
+                kind="photo",
+                url=urljoin(feed_url, src) if feed_url else src,
+                alt_text=alt or None,
+            )
+            for index, (src, alt) in enumerate(reader.images, start=1)
+        )
+        posts.append(
+            Post(
+                post_id=post_id,
+                text=text,
+                created_at=_rss_datetime(item.findtext("pubDate")),
+                media=media,
+                url=post_url(post_id),
+            )
+        )
+    return posts
+
+
+def fetch_rss(client: Client, rss_url: str) -> tuple[bytes, dict[str, str], list[Post]]:
+    result = client.get(rss_url)
+    return result.body, dict(result.headers), read_rss_feed(result.body, rss_url)
+
+
+def _rss_datetime(value: str | None) -> datetime | None:
+    if not value or not value.strip():
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"RSS pubDate is not an RFC 822 date: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+__all__ = [
+    "MAX_TIMELINE_PAGES",
+    "TIMELINE_FIELDS",
+    "X_USERNAME",
+    "FetchedPage",
+    "Media",
+    "Post",
+    "TimelinePage",
+    "day_end",
+    "day_start",
+    "fetch_rss",
+    "fetch_timeline",
+    "fetch_user_id",
+    "post_url",
+    "read_rss_feed",
+    "read_timeline_page",
+    "timeline_url",
+    "update_text_of",
+    "user_lookup_url",
+]

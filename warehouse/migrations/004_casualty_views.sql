@@ -1,0 +1,4 @@
+-- General Staff monthly casualties under the MoD and ISW day conventions, and the cost in
+-- casualties of each square kilometre gained, per month and source pairing (issue 4).
+-- @include sql/genstaff_monthly_casualties.sql
+-- @include sql/casualties_per_km2.sql
