@@ -102,7 +102,7 @@ def _parse(args: argparse.Namespace) -> int:
             body = path.read_bytes()
             observations = module.parse(body, url=args.url, published=args.published,
                                         sha256=hashlib.sha256(body).hexdigest())
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, *getattr(module, "NOT_READ_ERRORS", ())) as error:
             raise UsageError(f"cannot read {path}: {_one_line(error)}") from None
         for observation in observations:
             print(observation.to_json())

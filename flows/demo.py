@@ -14,11 +14,14 @@ from pathlib import Path
 from flows.archive_server import serve_archive, serve_handler
 from flows.settings import Settings
 from samples.genstaff.api import load_days, make_handler
+from samples.ukmod.loopback import make_handler as make_x_api_handler
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 # Fixed ports keep the documents' URLs the same from one demo run to the next, so the second run
 # exercises conditional GETs (304 Not Modified) as a daily run against the real site would.
-ISW_PORT, GENSTAFF_PORT = 8741, 8742
+ISW_PORT, GENSTAFF_PORT, X_API_PORT = 8741, 8742, 8743
+# The X API stand-in checks a bearer token as the real one does; this one only opens the demo's.
+DEMO_X_TOKEN = "demo-token-for-the-loopback-x-api"
 ARCHIVE_RANGE = (date(2024, 1, 1), date(2025, 12, 31))
 
 MONTHLY_FIGURES = """
@@ -29,7 +32,8 @@ ORDER BY month, source
 """
 
 HEADLINE_FIGURES = """
-SELECT source, metric, subject, period_start, period_end, value, unit, qualifier, assessment, version
+SELECT source, metric, subject, period_start, period_end, value, unit, qualifier, confidence, assessment,
+       version
 FROM observations_latest
 WHERE source <> 'genstaff'
 ORDER BY source, metric, period_start, period_end
@@ -57,12 +61,16 @@ def run_demo(settings: Settings) -> int:
     with (
         serve_archive(SAMPLES / "isw" / "site", port=_free_or_any(ISW_PORT)) as isw_url,
         serve_handler(genstaff_api, port=_free_or_any(GENSTAFF_PORT)) as genstaff_url,
+        serve_handler(make_x_api_handler(SAMPLES / "ukmod", bearer_token=DEMO_X_TOKEN),
+                      port=_free_or_any(X_API_PORT)) as x_api_url,
     ):
         os.environ["BULLETINS_ISW_BASE_URL"] = isw_url
         os.environ["BULLETINS_GENSTAFF_BASE_URL"] = genstaff_url
+        os.environ["BULLETINS_UKMOD_X_API_URL"] = x_api_url
+        os.environ["BULLETINS_UKMOD_X_BEARER_TOKEN"] = DEMO_X_TOKEN
         summaries = [
             ingest(source=source, date_from=ARCHIVE_RANGE[0], date_to=ARCHIVE_RANGE[1], mode="backfill")
-            for source in ("isw", "genstaff", "curated")
+            for source in ("isw", "ukmod", "genstaff", "curated")
         ]
     for summary in summaries:
         print(summary.message)

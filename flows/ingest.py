@@ -23,7 +23,7 @@ from flows.runs import RunSummary, finish_run, incremental_since, start_run
 from flows.settings import Settings
 from warehouse.db import connect
 from warehouse.load import LoadBatch
-from warehouse.raw_store import RawStore, latest_validators
+from warehouse.raw_store import RawStore, StoredDocument, already_parsed, latest_validators, stored_documents
 
 BATCH_SIZE = 50
 
@@ -39,20 +39,26 @@ def discover_documents(
     module = source_module(source)
     with settings.http_client(source) as client:
         return module.discover(client, settings.base_url(source), since=since, date_from=date_from,
-                               date_to=date_to)
+                               date_to=date_to, **settings.discover_options(source))
 
 
 @task(name="fetch-parse-validate-load", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def process_batch(
-    source: str, settings: Settings, refs: list[DocumentRef], run_id: str
+    source: str, settings: Settings, refs: list[DocumentRef], run_id: str,
+    stored: list[StoredDocument] | None = None,
 ) -> dict[str, int]:
+    """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread."""
     module = source_module(source)
     store = RawStore(settings.raw_dir)
     with connect(settings.warehouse_path) as con:
         validators = latest_validators(con, source)
     with settings.http_client(source) as client:
         fetched = pipeline.fetch_documents(refs, client, store, validators)
-    parsed = pipeline.parse_documents(module, fetched.documents, store)
+    with connect(settings.warehouse_path) as con:
+        # An API page or feed that is fetched again unchanged was read already: skip the work.
+        read_before = already_parsed(con, [d.sha256 for d in fetched.documents], module.PARSER_VERSION)
+    to_parse = [d for d in fetched.documents if d.sha256 not in read_before] + list(stored or [])
+    parsed = pipeline.parse_documents(module, to_parse, store)
     validated = pipeline.validate_observations(parsed.frame, today=datetime.now(UTC).date())
     result = pipeline.load(
         settings,
@@ -69,10 +75,11 @@ def process_batch(
         ),
     )
     return {
-        "documents_fetched": len(fetched.documents),
-        "documents_unchanged": len(fetched.unchanged),
+        "documents_fetched": len(fetched.documents) - len(read_before),
+        "documents_unchanged": len(fetched.unchanged) + len(read_before),
         "documents_failed": len(fetched.failed),
         "documents_unparsable": len(parsed.failed),
+        "documents_unread": len(parsed.unread),
         "observations_parsed": len(parsed.frame),
         "rows_appended": result.rows_appended,
         "rows_quarantined": result.rows_quarantined,
@@ -109,8 +116,14 @@ def ingest(
     summary.documents_discovered = len(refs)
     logger.info("%s: %d documents to look at", source, len(refs))
 
-    for start in range(0, len(refs), BATCH_SIZE):
-        counts = process_batch(source, settings, refs[start : start + BATCH_SIZE], run_id)
+    with connect(settings.warehouse_path) as con:
+        # Documents kept raw but not read by this parser version: OCR failed last time, or the
+        # parser was upgraded. They are re-read from the raw store, without the network.
+        unread = stored_documents(con, source, unparsed_by=source_module(source).PARSER_VERSION)
+    batches = [(refs[i : i + BATCH_SIZE], []) for i in range(0, len(refs), BATCH_SIZE)]
+    batches += [([], unread[i : i + BATCH_SIZE]) for i in range(0, len(unread), BATCH_SIZE)]
+    for batch_refs, batch_stored in batches:
+        counts = process_batch(source, settings, batch_refs, run_id, batch_stored)
         for name, value in counts.items():
             setattr(summary, name, getattr(summary, name) + value)
 
@@ -139,7 +152,8 @@ def _message(summary: RunSummary) -> str:
     return (
         f"{summary.source} {summary.mode}: {summary.documents_discovered} discovered, "
         f"{summary.documents_fetched} fetched, {summary.documents_unchanged} unchanged, "
-        f"{summary.documents_failed} failed; {summary.observations_parsed} figures parsed, "
+        f"{summary.documents_failed} failed, {summary.documents_unread} not read yet; "
+        f"{summary.observations_parsed} figures parsed, "
         f"{summary.rows_appended} new versions, {summary.rows_quarantined} quarantined"
     )
 

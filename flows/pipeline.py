@@ -74,6 +74,8 @@ class ParseOutcome:
     frame: pd.DataFrame
     parsed: list[tuple[str, str, int]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # Kept raw but not readable now (an image without OCR): not marked parsed, so a later run retries.
+    unread: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse_documents(module: ModuleType, documents: Iterable[StoredDocument], store: RawStore) -> ParseOutcome:
@@ -81,18 +83,26 @@ def parse_documents(module: ModuleType, documents: Iterable[StoredDocument], sto
     observations: list[Observation] = []
     parsed: list[tuple[str, str, int]] = []
     failed: list[tuple[str, str]] = []
+    unread: list[tuple[str, str]] = []
+    not_read_errors = getattr(module, "NOT_READ_ERRORS", ())
     for document in documents:
         body = store.read(document.sha256)
         published = date.fromisoformat(document.published) if document.published else None
         try:
             found = module.parse(body, url=document.url, published=published, sha256=document.sha256)
+        except not_read_errors as error:
+            unread.append((document.url, str(error)))
+            log.warning("not read yet, kept raw for a later run: %s: %s", document.url, error)
+            continue
         except ValueError as error:
+            # Recorded as read (no figures), so it is not retried every run; a new parser version retries it.
             failed.append((document.url, str(error)))
+            parsed.append((document.sha256, module.PARSER_VERSION, 0))
             log.warning("could not parse %s: %s", document.url, error)
             continue
         observations.extend(found)
         parsed.append((document.sha256, module.PARSER_VERSION, len(found)))
-    return ParseOutcome(observations_frame(observations), parsed, failed)
+    return ParseOutcome(observations_frame(observations), parsed, failed, unread)
 
 
 @dataclass

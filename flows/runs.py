@@ -24,6 +24,7 @@ class RunSummary:
     documents_unchanged: int = 0
     documents_failed: int = 0
     documents_unparsable: int = 0
+    documents_unread: int = 0
     observations_parsed: int = 0
     rows_appended: int = 0
     rows_quarantined: int = 0

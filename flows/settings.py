@@ -68,13 +68,19 @@ class Settings:
     def base_url(self, source: str) -> str:
         urls = {
             "isw": self.isw_base_url,
-            "ukmod": self.ukmod_rss_url or self.ukmod_x_api_url,
+            "ukmod": self.ukmod_x_api_url,
             "genstaff": self.genstaff_base_url,
             "curated": self.curated_file.resolve().as_uri(),
         }
         if source not in urls:
             raise ValueError(f"unknown source {source!r}; expected one of {', '.join(urls)}")
         return urls[source]
+
+    def discover_options(self, source: str) -> dict[str, str | None]:
+        """Source-specific arguments of `discover` beyond the common ones."""
+        if source == "ukmod":
+            return {"bearer_token": self.ukmod_x_bearer_token, "rss_url": self.ukmod_rss_url}
+        return {}
 
     def http_client(self, source: str) -> HttpClient:
         from extractors.http import HttpClient  # requests is not needed by `bulletins parse`

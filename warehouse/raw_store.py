@@ -83,13 +83,14 @@ def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocum
     con.executemany(
         """
         INSERT INTO raw_documents
-            (sha256, source, url, content_type, size_bytes, etag, last_modified, headers, fetched_at, run_id, path)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            (sha256, source, url, content_type, size_bytes, etag, last_modified, headers, fetched_at, run_id, path,
+             published)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
         """,
         [
             [d.sha256, d.source, d.url, d.content_type, d.size_bytes, d.etag, d.last_modified,
-             json.dumps(d.headers), d.fetched_at, run_id, d.path]
+             json.dumps(d.headers), d.fetched_at, run_id, d.path, d.published]
             for d in documents
         ],
     )
@@ -123,19 +124,40 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
-def stored_documents(con: duckdb.DuckDBPyConnection, source: str) -> list[StoredDocument]:
-    """The newest body of every URL of a source, for re-parsing without the network."""
+def stored_documents(
+    con: duckdb.DuckDBPyConnection, source: str, *, unparsed_by: str | None = None
+) -> list[StoredDocument]:
+    """The newest body of every URL of a source, for re-parsing without the network.
+
+    With `unparsed_by` (a parser version), only the documents that version has not read yet:
+    an image OCR could not read last time, or everything after a parser upgrade.
+    """
     rows = con.execute(
         """
-        SELECT sha256, source, url, fetched_at, size_bytes, path, headers
-        FROM raw_documents
-        WHERE source = ?
-        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) = 1
-        ORDER BY url
+        SELECT d.sha256, d.source, d.url, d.fetched_at, d.size_bytes, d.path, d.headers, d.published
+        FROM raw_documents AS d
+        WHERE d.source = $source
+          AND ($parser IS NULL OR NOT EXISTS (
+              SELECT 1 FROM parsed_documents AS p WHERE p.sha256 = d.sha256 AND p.parser_version = $parser
+          ))
+        QUALIFY row_number() OVER (PARTITION BY d.url ORDER BY d.fetched_at DESC) = 1
+        ORDER BY d.url
         """,
-        [source],
+        {"source": source, "parser": unparsed_by},
     ).fetchall()
     return [
-        StoredDocument(sha, src, url, fetched_at, size, path, json.loads(headers) if headers else {})
-        for sha, src, url, fetched_at, size, path, headers in rows
+        StoredDocument(sha, src, url, fetched_at, size, path, json.loads(headers) if headers else {},
+                       published.isoformat() if published else None)
+        for sha, src, url, fetched_at, size, path, headers, published in rows
     ]
+
+
+def already_parsed(con: duckdb.DuckDBPyConnection, sha256s: list[str], parser_version: str) -> set[str]:
+    """Which of these documents this parser version has read before."""
+    if not sha256s:
+        return set()
+    rows = con.execute(
+        "SELECT sha256 FROM parsed_documents WHERE parser_version = ? AND list_contains(?, sha256)",
+        [parser_version, sha256s],
+    ).fetchall()
+    return {sha for (sha,) in rows}

@@ -48,6 +48,10 @@ class ImageNotRead(RuntimeError):
     """An update image could not be OCR'd (no Tesseract, or it failed): keep it, read it later."""
 
 
+# Errors that mean "keep the document raw and try again on a later run" (see flows/pipeline.py).
+NOT_READ_ERRORS: tuple[type[Exception], ...] = (ImageNotRead,)
+
+
 def document_kind(body: bytes) -> str:
     """The kind of a document, "image", "json", "rss" or "text", from its bytes (names can lie)."""
     if body.startswith(_PNG) or body.startswith(_JPEG):
