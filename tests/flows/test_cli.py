@@ -87,3 +87,22 @@ def test_sql_prints_a_table_and_refuses_writes(stored_home: Path) -> None:
 
     with connect(stored_home / "warehouse.duckdb") as con:
         assert con.execute("SELECT count(*) FROM ingest_runs").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("document", "published", "metric", "value"),
+    [
+        ("samples/ukmod/images/2025-04-05.txt", "2025-04-05", "territory_gained", 143.0),
+        ("samples/ukmod/images/2025-04-05.png", "2025-04-05", "territory_gained", 143.0),  # OCR
+        ("samples/ukmod/rss/DefenceHQ.xml", None, "casualties_cumulative", 1_100_000.0),
+        ("samples/ukmod/timeline/posts.json", None, "casualties_cumulative", 1_100_000.0),
+    ],
+)
+def test_parse_reads_every_kind_of_mod_document(
+    document: str, published: str | None, metric: str, value: float
+) -> None:
+    args = ["parse", "--source", "ukmod", *(["--published", published] if published else []), document]
+    result = bulletins(*args)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert any(row["metric"] == metric and row["value"] == value for row in rows), rows
