@@ -52,11 +52,11 @@ def process_batch(
     store = RawStore(settings.raw_dir)
     with connect(settings.warehouse_path) as con:
         validators = latest_validators(con, source)
+        parsed_before = already_parsed(con, [v[2] for v in validators.values()], module.PARSER_VERSION)
     with settings.http_client(source) as client:
         fetched = pipeline.fetch_documents(refs, client, store, validators)
-    with connect(settings.warehouse_path) as con:
-        # An API page or feed that is fetched again unchanged was read already: skip the work.
-        read_before = already_parsed(con, [d.sha256 for d in fetched.documents], module.PARSER_VERSION)
+    # An API page or feed fetched again unchanged was read already: skip the work.
+    read_before = {d.sha256 for d in fetched.documents} & parsed_before
     to_parse = [d for d in fetched.documents if d.sha256 not in read_before] + list(stored or [])
     parsed = pipeline.parse_documents(module, to_parse, store)
     validated = pipeline.validate_observations(parsed.frame, today=datetime.now(UTC).date())
