@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench install system-deps clean
+.PHONY: demo test lint bench schema-doc install system-deps clean
 
 demo: install
 	$(BIN)/bulletins demo
@@ -20,6 +20,10 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/bench_backfill.py
+
+# docs/schema.md, the data dictionary, from the comments the migrations write.
+schema-doc: install
+	$(BIN)/python -m warehouse.schema_doc
 
 install: $(STAMP)
 

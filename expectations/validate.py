@@ -13,52 +13,58 @@ ValueError. Only flows import this module: the parse path must not pay for impor
 
 from __future__ import annotations
 
-import os
-
-# Before the first GX import: GX reads this when its first context is made.
-os.environ["GX_ANALYTICS_ENABLED"] = "False"
-
 import json
-import logging
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
 import numpy as np
 import pandas as pd
-from great_expectations.core.batch_definition import BatchDefinition
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+from expectations.suite_files import (
+    CRITICAL,
+    DEFAULT_SUITE_PATH,
+    GX_LOCK,
+    SEVERITIES,
+    WARNING,
+    SuiteError,
+    default_suite,
+    expectation_columns,
+    expectation_name,
+    gx_objects,
+    load_suite,
+    quiet_gx_logging,
+    row_condition_text,
+    suite_for,
+)
 from extractors.observation import OBSERVATION_FIELDS
 
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
-DEFAULT_SUITE_PATH = SUITES_DIR / "observations.json"
+__all__ = [
+    "CRITICAL", "DEFAULT_SUITE_PATH", "SEVERITIES", "WARNING", "ExpectationOutcome", "SuiteError",
+    "ValidationOutcome", "ValidationRunError", "default_suite", "load_suite", "suite_for", "validate_batch",
+]
 
-CRITICAL = "critical"
-WARNING = "warning"
-SEVERITIES = (CRITICAL, WARNING, "info")
-
-DATE_COLUMNS = ("period_start", "period_end", "published_at")
-NUMBER_COLUMNS = ("value", "value_low", "value_high")
+DATE_COLUMNS = ("period_start", "period_end", "published_at", "previous_period_end")
+NUMBER_COLUMNS = (
+    "value", "value_low", "value_high",
+    # Context from the warehouse (warehouse/validation_context.py); absent columns are added empty,
+    # so a batch validated without context simply skips the checks that need it.
+    "period_days", "previous_value", "daily_increase", "trailing_median_increase", "increase_over_median",
+    "decrease_share", "stored_value", "stored_version", "restatement_change", "territory_gained_same_period",
+    "implied_km2_ratio", "genstaff_same_period", "genstaff_ratio",
+)
+OPTIONAL_COLUMNS = ("previous_period_end", *NUMBER_COLUMNS[3:], "stored_url", "figure_in_quote")
 
 # Columns the runner adds to the rows it hands back.
 WARNINGS_COLUMN = "warnings"
 FAILED_COLUMN = "failed_expectations"
 REASON_COLUMN = "reason"
+WARNING_DETAILS_COLUMN = "warning_details"
 
 _EXAMPLES = 5
 _QUOTE_CHARS = 60
-
-
-class SuiteError(ValueError):
-    """A suite file that cannot be used; the message names the file."""
 
 
 class ValidationRunError(RuntimeError):
@@ -79,6 +85,9 @@ class ExpectationOutcome:
     examples: tuple[Any, ...]  # up to 5 failing values (a [a, b] pair for two-column expectations)
     unexpected_index: tuple[Any, ...]  # the caller's index labels of the failing rows
     row_condition: str | None = None
+    # Columns shown beside the checked ones in a row's reason (the suite's meta.explain).
+    explain: tuple[str, ...] = ()
+    why: str | None = None  # the suite's meta.why: what the check protects against
     # "gx": rows from GX's unexpected_index_list; "batch": GX gave no row indices, so a failure
     # is charged to every row of the batch (no expectation in the current suite does this).
     attribution: str = "gx"
@@ -88,6 +97,7 @@ class ExpectationOutcome:
         record = {f.name: getattr(self, f.name) for f in fields(self)}
         record.update(
             columns=list(self.columns),
+            explain=list(self.explain),
             examples=list(self.examples),
             unexpected_index=[_jsonable(label) for label in self.unexpected_index],
         )
@@ -99,7 +109,8 @@ class ValidationOutcome:
     """The verdict on one batch.
 
     `valid`: rows that passed every critical expectation, the caller's index and columns plus
-    `warnings` (list of failed warning-expectation names, empty when none).
+    `warnings` (list of failed warning-expectation names, empty when none) and `warning_details`
+    (one line per warning with the row's values, e.g. both versions of a restated figure).
     `quarantined`: the other rows, plus `failed_expectations` (names of the failed critical
     expectations), `reason` (one line: each failed name with the row's offending values) and
     `warnings`.
@@ -129,43 +140,6 @@ class ValidationOutcome:
         return json.dumps(self.gx_result, ensure_ascii=False)
 
 
-def load_suite(path: Path | str = DEFAULT_SUITE_PATH) -> gx.ExpectationSuite:
-    """Read a suite from its JSON file; a file GX or our conventions reject raises SuiteError."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise SuiteError(f"{path}: cannot read suite file: {error}") from error
-    except json.JSONDecodeError as error:
-        raise SuiteError(f"{path}: not valid JSON: {error}") from error
-    _check_conventions(path, data)
-    _gx_objects()  # GX builds suites only while a context exists
-    # Built one by one: ExpectationSuite(**data) logs and silently drops an expectation it cannot build.
-    expectations = []
-    for number, raw in enumerate(data["expectations"], start=1):
-        try:
-            with _quiet_gx_logging():
-                expectations.append(ExpectationConfiguration(**raw).to_domain_obj())
-        except Exception as error:  # GX raises pydantic and its own errors alike
-            detail = " ".join(str(error).split())
-            raise SuiteError(f"{path}: expectation #{number} ({raw.get('type')}) is invalid: {detail}") from error
-    try:
-        suite = gx.ExpectationSuite(**{**data, "expectations": expectations})
-    except Exception as error:
-        raise SuiteError(f"{path}: GX rejected the suite: {' '.join(str(error).split())}") from error
-    names = [_expectation_name(e.expectation_type, e.configuration.kwargs) for e in suite.expectations]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise SuiteError(f"{path}: expectations share a name (add a row condition or merge): {duplicates}")
-    return suite
-
-
-@cache
-def default_suite() -> gx.ExpectationSuite:
-    """The repo's observation suite, read once per process."""
-    return load_suite(DEFAULT_SUITE_PATH)
-
-
 def validate_batch(
     frame: pd.DataFrame,
     *,
@@ -181,8 +155,8 @@ def validate_batch(
     suite = suite if suite is not None else default_suite()
     typed = _typed_copy(frame)
     expectation_parameters = {"today": _as_timestamp_text(today), **(parameters or {})}
-    batch_definition = _gx_objects()
-    with _GX_LOCK, _quiet_gx_logging():
+    batch_definition = gx_objects()
+    with GX_LOCK, quiet_gx_logging():
         batch = batch_definition.get_batch(batch_parameters={"dataframe": typed})
         result = batch.validate(
             suite,
@@ -207,11 +181,14 @@ def validate_batch(
     by_name = {outcome.name: outcome for outcome in outcomes}
 
     valid_at = [p for p in rows if not critical_by_row[p]]
-    valid = _with_lists(frame.iloc[valid_at], {WARNINGS_COLUMN: [warnings_by_row[p] for p in valid_at]})
+    valid = _with_lists(frame.iloc[valid_at], {
+        WARNINGS_COLUMN: [warnings_by_row[p] for p in valid_at],
+        WARNING_DETAILS_COLUMN: [_details(frame.iloc[p], warnings_by_row[p], by_name) for p in valid_at],
+    })
     quarantined_at = [p for p in rows if critical_by_row[p]]
     quarantined = _with_lists(frame.iloc[quarantined_at], {
         FAILED_COLUMN: [critical_by_row[p] for p in quarantined_at],
-        REASON_COLUMN: [_reason(frame.iloc[p], critical_by_row[p], by_name) for p in quarantined_at],
+        REASON_COLUMN: ["; ".join(_details(frame.iloc[p], critical_by_row[p], by_name)) for p in quarantined_at],
         WARNINGS_COLUMN: [warnings_by_row[p] for p in quarantined_at],
     })
     statistics: dict[str, int | float] = {
@@ -232,72 +209,6 @@ def validate_batch(
     )
 
 
-# GX contexts are not documented as thread-safe; Prefect may run tasks in threads.
-_GX_LOCK = threading.Lock()
-
-
-@cache
-def _gx_objects() -> BatchDefinition:
-    """The process's one ephemeral context, reduced to the batch definition every batch goes through."""
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return (
-        context.data_sources.add_pandas("bulletin_metrics")
-        .add_dataframe_asset("observations")
-        .add_batch_definition_whole_dataframe("batch")
-    )
-
-
-@contextmanager
-def _quiet_gx_logging() -> Iterator[None]:
-    """GX logs tracebacks for errors it then raises or reports; we report them ourselves."""
-    logger = logging.getLogger("great_expectations")
-    previous = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous)
-
-
-def _check_conventions(path: Path, data: object) -> None:
-    """Each expectation states its severity and why it exists: GX alone would default to critical."""
-    if not isinstance(data, dict) or not isinstance(data.get("expectations"), list):
-        raise SuiteError(f"{path}: a suite is a JSON object with an 'expectations' list")
-    for number, expectation in enumerate(data["expectations"], start=1):
-        if not isinstance(expectation, dict):
-            raise SuiteError(f"{path}: expectation #{number} is not a JSON object")
-        label = f"{path}: expectation #{number} ({expectation.get('type', 'no type')})"
-        if expectation.get("severity") not in SEVERITIES:
-            raise SuiteError(f"{label} needs a severity, one of {list(SEVERITIES)}")
-        meta = expectation.get("meta")
-        if not isinstance(meta, dict) or not str(meta.get("why", "")).strip():
-            raise SuiteError(f"{label} needs meta.why saying why the check exists")
-
-
-def _expectation_name(expectation_type: str, kwargs: Mapping[str, Any]) -> str:
-    name = f"{expectation_type}({', '.join(_columns(kwargs))})"
-    condition = _row_condition_text(kwargs.get("row_condition"))
-    return f"{name} if {condition}" if condition else name
-
-
-def _columns(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
-    if "column" in kwargs:
-        return (kwargs["column"],)
-    if "column_A" in kwargs:
-        return (kwargs["column_A"], kwargs["column_B"])
-    return tuple(kwargs.get("column_list", ()))
-
-
-def _row_condition_text(condition: object) -> str | None:
-    """The pandas query text of a row condition, whichever form GX holds it in."""
-    if condition is None or condition == "":
-        return None
-    if isinstance(condition, Mapping):
-        return str(condition.get("pass_through_filter") or condition)
-    return str(getattr(condition, "pass_through_filter", condition))
-
-
 def _typed_copy(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame GX sees: all contract columns, typed for comparison, indexed by row position."""
     missing = [name for name in OBSERVATION_FIELDS if name not in frame.columns]
@@ -306,6 +217,9 @@ def _typed_copy(frame: pd.DataFrame) -> pd.DataFrame:
     typed = frame.reset_index(drop=True)
     for name in missing:  # only for an empty batch, e.g. pd.DataFrame([]) from no observations
         typed[name] = pd.Series(dtype=object)
+    for name in OPTIONAL_COLUMNS:
+        if name not in typed.columns:
+            typed[name] = pd.Series([None] * len(typed), dtype=object)
     for name in (*DATE_COLUMNS, *NUMBER_COLUMNS):
         typed[name] = _converted(typed[name], name, frame.index)
     return typed
@@ -342,7 +256,7 @@ def _raise_on_gx_exceptions(result: Any) -> None:
         message = _exception_message(expectation_result.exception_info)
         if message:
             config = expectation_result.expectation_config
-            problems.append(f"{_expectation_name(config.type, config.kwargs)}: {message}")
+            problems.append(f"{expectation_name(config.type, config.kwargs)}: {message}")
     if problems:
         raise ValidationRunError("GX could not evaluate: " + "; ".join(problems))
 
@@ -360,7 +274,7 @@ def _outcome(expectation_result: Any, frame: pd.DataFrame) -> tuple[ExpectationO
     """One expectation's outcome and the positions of the rows it failed."""
     config = expectation_result.expectation_config
     details = expectation_result.result or {}
-    columns = _columns(config.kwargs)
+    columns = expectation_columns(config.kwargs)
     success = bool(expectation_result.success)
     attribution = "gx"
     if success:
@@ -373,7 +287,7 @@ def _outcome(expectation_result: Any, frame: pd.DataFrame) -> tuple[ExpectationO
         attribution = "batch"
     examples = tuple(_example(frame.iloc[p], columns) for p in positions[:_EXAMPLES])
     outcome = ExpectationOutcome(
-        name=_expectation_name(config.type, config.kwargs),
+        name=expectation_name(config.type, config.kwargs),
         expectation_type=config.type,
         columns=columns,
         severity=_severity(config),
@@ -382,7 +296,9 @@ def _outcome(expectation_result: Any, frame: pd.DataFrame) -> tuple[ExpectationO
         unexpected_count=int(details.get("unexpected_count", len(positions))),
         examples=examples,
         unexpected_index=tuple(frame.index[positions]),
-        row_condition=_row_condition_text(config.kwargs.get("row_condition")),
+        row_condition=row_condition_text(config.kwargs.get("row_condition")),
+        explain=tuple((config.meta or {}).get("explain", ())),
+        why=(config.meta or {}).get("why"),
         attribution=attribution,
     )
     return outcome, positions
@@ -406,13 +322,14 @@ def _example(row: pd.Series, columns: tuple[str, ...]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def _reason(row: pd.Series, failed: list[str], by_name: Mapping[str, ExpectationOutcome]) -> str:
-    """One line: each failed expectation with the row's values in the columns it checks."""
-    parts = []
+def _details(row: pd.Series, failed: list[str], by_name: Mapping[str, ExpectationOutcome]) -> list[str]:
+    """Per failed expectation, one line with the row's values in the columns it checks and explains."""
+    lines = []
     for name in failed:
-        shown = ", ".join(f"{column}={_shown(row.get(column))}" for column in by_name[name].columns)
-        parts.append(f"{name}: {shown}" if shown else name)
-    return "; ".join(parts)
+        outcome = by_name[name]
+        shown = ", ".join(f"{column}={_shown(row.get(column))}" for column in (*outcome.columns, *outcome.explain))
+        lines.append(f"{name}: {shown}" if shown else name)
+    return lines
 
 
 def _shown(value: Any) -> str:

@@ -72,17 +72,28 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.set_defaults(handler=_parse)
 
-    sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse and print a table",
-                              epilog='example: bulletins sql "SELECT * FROM observations_latest LIMIT 10"')
+    sql = commands.add_parser("sql", help="run a read-only SQL query on the analyst copy of the warehouse",
+                              epilog=SQL_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sql.add_argument("query")
     sql.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="set a DuckDB variable for getvariable('NAME'), e.g. --param ts=2025-06-01T00:00:00Z")
-    sql.add_argument("--max-rows", type=int, default=200)
+    sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                     help="table (default), csv with a header, json (one object per line), parquet (needs --output)")
+    sql.add_argument("--output", type=Path, metavar="FILE", help="write the result to FILE instead of stdout")
+    sql.add_argument("--max-rows", type=int, default=200, help="rows shown by --format table (default 200)")
     sql.set_defaults(handler=_sql)
 
     demo = commands.add_parser("demo", help="serve the bundled sample archive on 127.0.0.1 and ingest it",
                                epilog="example: bulletins demo")
     demo.set_defaults(handler=_demo)
+
+    report = commands.add_parser(
+        "report", help="write an offline HTML page of charts and the same charts as PNG files",
+        epilog="example: bulletins report --output /tmp/bulletins-report",
+    )
+    report.add_argument("--output", type=Path, metavar="DIR",
+                        help="where to write report.html and the PNGs (default: BULLETINS_HOME/reports)")
+    report.set_defaults(handler=_report)
     return parser
 
 
@@ -110,29 +121,14 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    import duckdb
+    from flows.sql_command import SqlCommandError, run_sql
 
-    from warehouse.db import connect
-
-    settings = Settings.from_env()
     try:
-        con = connect(settings.warehouse_path, read_only=True)
-    except (FileNotFoundError, duckdb.Error) as error:
-        raise UsageError(_one_line(error)) from None
-    with con:
-        try:
-            for assignment in args.param:
-                name, _, value = assignment.partition("=")
-                if not name.isidentifier() or not _:
-                    raise UsageError(f"--param {assignment!r}: expected NAME=VALUE")
-                con.execute(f"SET VARIABLE {name} = ?", [value])
-            relation = con.sql(args.query)
-            if relation is None:
-                return 0
-            relation.show(max_rows=args.max_rows, max_width=200)
-        except duckdb.Error as error:
-            raise UsageError(f"query failed: {_one_line(error)}") from None
-    return 0
+        return run_sql(Settings.from_env(), args.query, params=args.param, output_format=args.format,
+                       output=args.output, max_rows=args.max_rows)
+    except SqlCommandError as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -148,15 +144,18 @@ def _backfill(args: argparse.Namespace) -> int:
 def _run_flow(source: str, **parameters: object) -> int:
     settings = Settings.from_env()
     configure_prefect(settings)
-    from flows.ingest import SourceUnreachable, ingest
+    from flows.ingest import IngestFailed, SourceUnreachable, ingest
 
     try:
         summary = ingest(source=source, **parameters)
+    except IngestFailed as error:
+        print(f"bulletins: run failed: {error.summary.message}", file=sys.stderr)
+        return 1
     except SourceUnreachable as error:
         print(f"bulletins: {error}", file=sys.stderr)
         return 1
     print(summary.message)
-    return 0 if summary.status == "completed" else 1
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -165,6 +164,33 @@ def _demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     configure_prefect(settings)
     return run_demo(settings)
+
+
+def _report(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    # The analyst copy, when there is one, so the report never waits on the pipeline's write lock.
+    analyst_copy = settings.home / "analyst.duckdb"
+    database = analyst_copy if analyst_copy.exists() else settings.warehouse_path
+    if not database.exists():
+        raise UsageError(f"no warehouse at {database}: run `bulletins demo` or an ingest first")
+    import duckdb
+
+    from report import NoFiguresError, build_report
+    from warehouse.db import connect
+
+    output = args.output or settings.reports_dir
+    try:
+        with connect(database, read_only=True) as con:
+            files = build_report(con, output)
+    except NoFiguresError as error:
+        raise UsageError(f"{error} ({database}): run `bulletins demo` or an ingest first") from None
+    except duckdb.Error as error:
+        raise UsageError(f"cannot read {database}: {_one_line(error)}") from None
+    except OSError as error:
+        raise UsageError(f"cannot write the report to {output}: {_one_line(error)}") from None
+    for path in (files.html, *files.pngs.values()):
+        print(path)
+    return 0
 
 
 def configure_prefect(settings: Settings) -> None:
@@ -178,6 +204,19 @@ def configure_prefect(settings: Settings) -> None:
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
+
+
+SQL_EPILOG = """examples:
+  bulletins sql "SELECT * FROM territory_monthly"
+  bulletins sql --format csv --output latest.csv "FROM observations_latest ORDER BY period_start"
+  bulletins sql --format parquet --output history.parquet "FROM observations_history"
+  bulletins sql --format json "SELECT metric, value, unit FROM observations_latest WHERE source = 'isw'"
+  bulletins sql --param ts=2025-06-01T00:00:00Z "FROM observations_as_of(getvariable('ts'))"
+
+It reads $BULLETINS_HOME/analyst.duckdb, the copy of the warehouse published after each load, so
+it never waits for an ingest nor makes one wait (before a first copy exists it reads the warehouse
+read-only). Statements that would write (INSERT, CREATE, COPY, ATTACH, SET ...) are refused.
+"""
 
 
 if __name__ == "__main__":

@@ -2,51 +2,85 @@
 
 discover -> fetch -> raw store -> parse -> validate -> load, with documents processed in
 batches of BATCH_SIZE: a task per batch, never per document (Prefect's per-task cost would
-dominate), and one warehouse transaction per batch.
+dominate), and one warehouse transaction per batch. At the end one RunReport gathers what went
+wrong (failed expectations, parse anomalies, a stale or unreachable source); it is stored, alerted
+once, published as an artifact, and decides the final state:
+
+    Completed                  nothing wrong
+    Completed with warnings    only warning expectations or anomalies fired (rows loaded, flagged)
+    Failed                     critical rows quarantined, or the source stale or unreachable
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 
 from extractors.http import FetchError
 from extractors.observation import DocumentRef
 from extractors.sources import source_module
-from flows import pipeline
-from flows.runs import RunSummary, finish_run, incremental_since, start_run
+from flows import pipeline, run_report
+from flows.problems import Problem, RunReport
+from flows.progress import Progress
+from flows.runs import RunSummary, finish_run, incremental_start, start_run
 from flows.settings import Settings
 from warehouse.db import connect
-from warehouse.load import LoadBatch
+from warehouse.load import Anomaly, LoadBatch, load_batch, record_anomalies
 from warehouse.raw_store import RawStore, StoredDocument, already_parsed, latest_validators, stored_documents
 
 BATCH_SIZE = 50
+FINAL_STATUS = {"clean": "completed", "warning": "completed_with_warnings", "critical": "failed"}
 
 
 class SourceUnreachable(RuntimeError):
     """Nothing could be fetched from a source: the run must fail, not report an empty success."""
 
 
+class IngestFailed(RuntimeError):
+    """The run finished but must count as failed: critical rows were quarantined or the source is stale.
+    Everything valid was loaded; `summary` says what happened."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(summary.message)
+        self.summary = summary
+
+
+@dataclass
+class BatchOutcome:
+    counts: dict[str, int]
+    problems: list[Problem]
+    anomalies: list[Anomaly]
+
+
 @task(name="discover", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def discover_documents(
-    source: str, settings: Settings, since: datetime | None, date_from: date | None, date_to: date | None
+    source: str, settings: Settings, since: datetime | None, date_from: date | None, date_to: date | None,
+    cursor: str | None = None,
 ) -> list[DocumentRef]:
     module = source_module(source)
+    options: dict[str, str | None] = dict(settings.discover_options(source))
+    cursor_argument = getattr(module, "CURSOR_ARGUMENT", None)
+    if cursor and cursor_argument:
+        options[cursor_argument] = cursor
     with settings.http_client(source) as client:
         return module.discover(client, settings.base_url(source), since=since, date_from=date_from,
-                               date_to=date_to, **settings.discover_options(source))
+                               date_to=date_to, **options)
 
 
 @task(name="fetch-parse-validate-load", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def process_batch(
     source: str, settings: Settings, refs: list[DocumentRef], run_id: str,
     stored: list[StoredDocument] | None = None,
-) -> dict[str, int]:
+) -> BatchOutcome:
     """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread."""
     module = source_module(source)
     store = RawStore(settings.raw_dir)
@@ -59,10 +93,11 @@ def process_batch(
     read_before = {d.sha256 for d in fetched.documents} & parsed_before
     to_parse = [d for d in fetched.documents if d.sha256 not in read_before] + list(stored or [])
     parsed = pipeline.parse_documents(module, to_parse, store)
-    validated = pipeline.validate_observations(parsed.frame, today=datetime.now(UTC).date())
-    result = pipeline.load(
-        settings,
-        LoadBatch(
+    with connect(settings.warehouse_path) as con:
+        usual = run_report.usual_metrics(con, source, module.PARSER_VERSION)
+        validated = pipeline.validate_observations(parsed.frame, source=source, today=datetime.now(UTC).date(),
+                                                   con=con)
+        result = load_batch(con, LoadBatch(
             run_id=run_id,
             source=source,
             recorded_at=datetime.now(UTC),
@@ -72,9 +107,12 @@ def process_batch(
             fetch_attempts=fetched.attempts,
             parsed=parsed.parsed,
             validation=validated.record,
-        ),
-    )
-    return {
+            warnings=validated.warnings,
+            document_metrics=_document_metrics(parsed.frame, module.PARSER_VERSION),
+        ))
+    urls = {d.sha256: d.url for d in to_parse}
+    anomalies = run_report.parse_anomalies(parsed) + run_report.missing_usual_metrics(usual, parsed, urls)
+    counts = {
         "documents_fetched": len(fetched.documents) - len(read_before),
         "documents_unchanged": len(fetched.unchanged) + len(read_before),
         "documents_failed": len(fetched.failed),
@@ -85,6 +123,7 @@ def process_batch(
         "rows_quarantined": result.rows_quarantined,
         "rows_warned": validated.record.rows_warned if validated.record else 0,
     }
+    return BatchOutcome(counts, run_report.validation_problems(validated), anomalies)
 
 
 @flow(name="ingest", log_prints=True)
@@ -93,80 +132,175 @@ def ingest(
     date_from: date | None = None,
     date_to: date | None = None,
     mode: str = "incremental",
-) -> RunSummary:
+) -> RunSummary | State:
     """Bring a source's new and changed documents into the warehouse.
 
-    mode "incremental" starts where the last successful run stopped (a recent window on an
-    empty warehouse); mode "backfill" takes every document published in date_from..date_to.
+    mode "incremental" starts where the last run stopped (a recent window on an empty warehouse)
+    and checks the source is not stale; mode "backfill" takes every document published in
+    date_from..date_to and shows its progress.
     """
     logger = get_run_logger()
     settings = Settings.from_env()
     run_id = str(flow_run.get_id() or uuid.uuid4())
+    started_at = datetime.now(UTC)
     summary = RunSummary(run_id=run_id, source=source, mode=mode)
     start_run(settings, summary, {"date_from": date_from, "date_to": date_to})
+    module = source_module(source)
 
-    since = incremental_since(settings, source, datetime.now(UTC)) if mode == "incremental" else None
+    since, cursor = incremental_start(settings, source, started_at) if mode == "incremental" else (None, None)
     try:
         discover = discover_documents.with_options(retries=settings.discover_retries)
-        refs = discover(source, settings, since, date_from, date_to)
+        refs = discover(source, settings, since, date_from, date_to, cursor)
     except FetchError as error:
-        summary.status, summary.message = "failed", f"{source} could not be reached: {error}"
-        finish_run(settings, summary)
-        raise SourceUnreachable(summary.message) from error
+        message = f"{source} could not be reached: {error}"
+        _finish(settings, summary, started_at, [], [_unreachable(message)])
+        raise SourceUnreachable(message) from error
     summary.documents_discovered = len(refs)
     logger.info("%s: %d documents to look at", source, len(refs))
 
     with connect(settings.warehouse_path) as con:
         # Documents kept raw but not read by this parser version: OCR failed last time, or the
         # parser was upgraded. They are re-read from the raw store, without the network.
-        unread = stored_documents(con, source, unparsed_by=source_module(source).PARSER_VERSION)
+        unread = stored_documents(con, source, unparsed_by=module.PARSER_VERSION)
     batches = [(refs[i : i + BATCH_SIZE], []) for i in range(0, len(refs), BATCH_SIZE)]
     batches += [([], unread[i : i + BATCH_SIZE]) for i in range(0, len(unread), BATCH_SIZE)]
+    progress = Progress(len(refs) + len(unread), f"{source} {mode}", logger=logger, bar=None if mode == "backfill"
+                        else False)
+    problems: list[Problem] = []
+    anomalies: list[Anomaly] = []
     for batch_refs, batch_stored in batches:
-        counts = process_batch(source, settings, batch_refs, run_id, batch_stored)
-        for name, value in counts.items():
+        outcome = process_batch(source, settings, batch_refs, run_id, batch_stored)
+        for name, value in outcome.counts.items():
             setattr(summary, name, getattr(summary, name) + value)
+        problems += outcome.problems
+        anomalies += outcome.anomalies
+        progress.advance(len(batch_refs) + len(batch_stored))
+    progress.close()
 
     marks = [r.lastmod for r in refs if r.lastmod] or [
         datetime.combine(r.published, datetime.min.time(), UTC) for r in refs if r.published
     ]
     summary.watermark = max(marks) if marks else since
-    unreachable = refs and summary.documents_failed == len(refs)
-    summary.status = "failed" if unreachable else "completed"
-    summary.message = _message(summary)
-    finish_run(settings, summary)
-    _publish_artifacts(summary)
+    summary.cursor = (getattr(module, "next_cursor", lambda _refs: None)(refs)) or cursor
+    unreachable = bool(refs) and summary.documents_failed == len(refs)
+    if unreachable:
+        anomalies.append(_unreachable(f"{source}: every one of {len(refs)} documents failed to fetch"))
+    max_age = settings.stale_after(source)
+    if mode == "incremental" and max_age is not None and not unreachable:
+        with connect(settings.warehouse_path, read_only=True) as con:
+            stale = run_report.stale_source(con, source, datetime.now(UTC), max_age)
+        anomalies += [stale] if stale else []
+
+    report = _finish(settings, summary, started_at, problems, anomalies)
     if unreachable:
         raise SourceUnreachable(f"{source}: every one of {len(refs)} documents failed to fetch")
+    if report.status == "critical":
+        raise IngestFailed(summary)
     logger.info(summary.message)
+    if report.status == "warning":
+        return Completed(name="Completed with warnings", message=summary.message, data=summary)
     return summary
 
 
 @flow(name="backfill", log_prints=True)
-def backfill(source: str = "isw", date_from: date | None = None, date_to: date | None = None) -> RunSummary:
+def backfill(source: str = "isw", date_from: date | None = None, date_to: date | None = None) -> RunSummary | State:
     """Re-read every document of a source published in a date range (a subflow of `ingest`)."""
     return ingest(source=source, date_from=date_from, date_to=date_to, mode="backfill")
 
 
+def _finish(
+    settings: Settings, summary: RunSummary, started_at: datetime, problems: list[Problem],
+    anomalies: list[Anomaly],
+) -> RunReport:
+    """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
+    merged = run_report.merge([*problems, *run_report.anomaly_problems(anomalies)])
+    status = RunReport(summary.source, summary.run_id, merged).status
+    summary.status = FINAL_STATUS[status]
+    summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count}
+                        for p in merged]
+    summary.message = _message(summary)
+    unreachable = [a.detail for a in anomalies if a.kind == "unreachable"]
+    if unreachable:
+        summary.message = f"{unreachable[0]} ({summary.message})"
+    finish_run(settings, summary)
+    log = logging.getLogger("bulletins")
+    with connect(settings.warehouse_path) as con:
+        record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
+        report = RunReport(
+            summary.source, summary.run_id, merged,
+            report_location=_data_docs(settings, con, started_at, summary.run_id),
+            flow_run_url=flow_run.get_flow_run_ui_url(),
+        )
+    # A slow webhook must not hold the write lock: the alert gets its own short connection.
+    from flows.alerts import send_alert
+
+    with connect(settings.warehouse_path) as con:
+        decision = send_alert(report, settings, con)
+    if decision.kind in ("problem", "all_clear") and not decision.delivered:
+        log.error("alert for run %s not delivered: %s", summary.run_id, decision.error)
+    _publish_analyst_copy(settings)
+    _publish_artifacts(summary, report)
+    return report
+
+
+def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: datetime, run_id: str) -> str:
+    """Build Great Expectations Data Docs with this run's results; where a person reads them."""
+    from expectations.data_docs import DataDocsError, build_data_docs, stored_validations
+
+    try:
+        index = build_data_docs(settings.data_docs_dir, stored_validations(con, since=since))
+    except DataDocsError as error:
+        logging.getLogger("bulletins").warning("Data Docs not built: %s", error)
+        return f"bulletins sql \"SELECT * FROM validation_results WHERE run_id = '{run_id}'\""
+    return index.resolve().as_uri()
+
+
+def _publish_analyst_copy(settings: Settings) -> None:
+    from warehouse.analyst_copy import publish_analyst_copy
+
+    with connect(settings.warehouse_path) as con:
+        copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    logging.getLogger("bulletins").info("analyst copy published: %s (%.1f s)", copy.path, copy.seconds)
+
+
+def _unreachable(message: str) -> Anomaly:
+    return Anomaly(kind="unreachable", check_name="source_unreachable", severity="critical", detail=message)
+
+
+def _document_metrics(frame: object, parser_version: str) -> list[tuple[str, str, str]]:
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    if frame.empty:
+        return []
+    pairs = frame[["document_sha256", "metric"]].dropna().drop_duplicates()
+    return [(sha, parser_version, metric) for sha, metric in pairs.itertuples(index=False)]
+
+
 def _message(summary: RunSummary) -> str:
-    return (
+    counts = (
         f"{summary.source} {summary.mode}: {summary.documents_discovered} discovered, "
         f"{summary.documents_fetched} fetched, {summary.documents_unchanged} unchanged, "
         f"{summary.documents_failed} failed, {summary.documents_unread} not read yet; "
         f"{summary.observations_parsed} figures parsed, "
-        f"{summary.rows_appended} new versions, {summary.rows_quarantined} quarantined"
+        f"{summary.rows_appended} new versions, {summary.rows_quarantined} quarantined, "
+        f"{summary.rows_warned} warned"
     )
+    if not summary.problems:
+        return counts
+    found = "; ".join(f"{p['severity']} {p['check']} ({p['count']})" for p in summary.problems[:5])
+    more = f" and {len(summary.problems) - 5} more" if len(summary.problems) > 5 else ""
+    return f"{counts} — {summary.status.replace('_', ' ')}: {found}{more}"
 
 
-def _publish_artifacts(summary: RunSummary) -> None:
+def _publish_artifacts(summary: RunSummary, report: RunReport) -> None:
     create_table_artifact(
         key=f"ingest-{summary.source}-summary",
         table=summary.as_table(),
         description=summary.message,
     )
-    if summary.rows_quarantined:
-        create_markdown_artifact(
-            key=f"ingest-{summary.source}-quarantine",
-            markdown=f"**{summary.rows_quarantined} rows quarantined** in run `{summary.run_id}`: "
-            "see `SELECT * FROM quarantine WHERE run_id = ...`.",
-        )
+    create_markdown_artifact(
+        key=f"ingest-{summary.source}-validation",
+        markdown=run_report.markdown(report, summary.message),
+        description=f"{summary.source}: {report.status}",
+    )

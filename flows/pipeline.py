@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from types import ModuleType
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from extractors.http import FetchError, HttpClient
@@ -20,6 +21,7 @@ from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Observation
 from flows.settings import Settings
 from warehouse.load import LoadBatch, LoadResult, ValidationRecord, load_batch, observations_frame
 from warehouse.raw_store import RawStore, StoredDocument
+from warehouse.validation_context import with_stored_context
 
 log = logging.getLogger("bulletins")
 
@@ -89,7 +91,7 @@ def parse_documents(module: ModuleType, documents: Iterable[StoredDocument], sto
         body = store.read(document.sha256)
         published = date.fromisoformat(document.published) if document.published else None
         try:
-            found = module.parse(body, url=document.url, published=published, sha256=document.sha256)
+            found = _parse_document(module, document, body, published, store)
         except not_read_errors as error:
             unread.append((document.url, str(error)))
             log.warning("not read yet, kept raw for a later run: %s: %s", document.url, error)
@@ -105,30 +107,72 @@ def parse_documents(module: ModuleType, documents: Iterable[StoredDocument], sto
     return ParseOutcome(observations_frame(observations), parsed, failed, unread)
 
 
+def _parse_document(
+    module: ModuleType, document: StoredDocument, body: bytes, published: date | None, store: RawStore
+) -> list[Observation]:
+    """One document's observations. A source that reads images (it defines `recognise`) parses an
+    image's recognised text, kept beside the image so a parser upgrade need not OCR it again.
+    """
+    if hasattr(module, "recognise") and module.is_image(body):
+        recognised = _recognised_text(module, document.sha256, body, store)
+        return module.parse_recognised(recognised, url=document.url, published=published, sha256=document.sha256)
+    return module.parse(body, url=document.url, published=published, sha256=document.sha256)
+
+
+def _recognised_text(module: ModuleType, sha256: str, body: bytes, store: RawStore) -> Any:
+    """The stored reading of an image while the current OCR engine and settings made it, else a new
+    reading (the source's not-read error when there can be none), stored beside the image.
+    """
+    stored = store.read_derived(sha256, module.RECOGNISED_TEXT_NAME)
+    if stored is not None:
+        try:
+            recognised = module.read_recognised(stored)
+        except ValueError as error:
+            log.warning("stored text of image %s is damaged, recognising it again: %s", sha256, error)
+        else:
+            if module.recognised_is_current(recognised):
+                return recognised
+    recognised = module.recognise(body)
+    store.put_derived(sha256, module.RECOGNISED_TEXT_NAME, recognised.to_json())
+    return recognised
+
+
 @dataclass
 class Validated:
     valid: pd.DataFrame
     quarantined: pd.DataFrame
     record: ValidationRecord | None
+    # One row per (loaded row, failed warning expectation): observation columns + expectation + detail.
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def validate_observations(frame: pd.DataFrame, *, today: date) -> Validated:
-    """Run the Great Expectations suite over the batch; critical failures are set aside."""
-    from expectations.validate import validate_batch  # GX is heavy: only the flows pay for it
+def validate_observations(
+    frame: pd.DataFrame, *, source: str, today: date, con: duckdb.DuckDBPyConnection
+) -> Validated:
+    """Join the batch with what is stored, run the source's Great Expectations suite over it, and
+    set the rows that fail a critical expectation aside."""
+    # GX is heavy: only the flows pay for importing it.
+    from expectations.validate import WARNING_DETAILS_COLUMN, WARNINGS_COLUMN, suite_for, validate_batch
 
     if frame.empty:
         return Validated(frame, pd.DataFrame(), None)
-    outcome = validate_batch(frame, today=today)
+    outcome = validate_batch(with_stored_context(con, frame), today=today, suite=suite_for(source))
     record = ValidationRecord(
         suite=outcome.suite_name,
         success=outcome.success,
         rows_checked=len(frame),
         rows_quarantined=len(outcome.quarantined),
-        rows_warned=int((outcome.valid["warnings"].map(len) > 0).sum()) if "warnings" in outcome.valid else 0,
+        rows_warned=int((outcome.valid[WARNINGS_COLUMN].map(len) > 0).sum()),
         expectations=[r.to_dict() for r in outcome.results],
         result_json=outcome.to_json(),
     )
-    return Validated(outcome.valid[list(OBSERVATION_FIELDS)], outcome.quarantined, record)
+    warned = outcome.valid[outcome.valid[WARNINGS_COLUMN].map(len) > 0]
+    warnings = [
+        {**row[list(OBSERVATION_FIELDS)].to_dict(), "expectation": name, "detail": detail}
+        for _, row in warned.iterrows()
+        for name, detail in zip(row[WARNINGS_COLUMN], row[WARNING_DETAILS_COLUMN], strict=True)
+    ]
+    return Validated(outcome.valid[list(OBSERVATION_FIELDS)], outcome.quarantined, record, pd.DataFrame(warnings))
 
 
 def load(settings: Settings, batch: LoadBatch) -> LoadResult:

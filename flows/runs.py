@@ -30,12 +30,15 @@ class RunSummary:
     rows_quarantined: int = 0
     rows_warned: int = 0
     watermark: datetime | None = None
+    cursor: str | None = None
+    # running | completed | completed_with_warnings | failed
     status: str = "running"
     message: str = ""
     failures: list[str] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     def as_table(self) -> list[dict[str, Any]]:
-        skip = {"failures", "watermark"}
+        skip = {"failures", "watermark", "cursor", "problems"}
         return [{"measure": k, "value": str(v)} for k, v in asdict(self).items() if k not in skip]
 
 
@@ -56,23 +59,31 @@ def finish_run(settings: Settings, summary: RunSummary) -> None:
             UPDATE ingest_runs SET
                 finished_at = ?, status = ?, documents_discovered = ?, documents_fetched = ?,
                 documents_unchanged = ?, documents_failed = ?, observations_parsed = ?,
-                rows_appended = ?, rows_quarantined = ?, watermark = ?, message = ?
+                rows_appended = ?, rows_quarantined = ?, rows_warned = ?, watermark = ?, cursor = ?,
+                message = ?, problems = ?
             WHERE run_id = ?
             """,
             [datetime.now(UTC), summary.status, summary.documents_discovered, summary.documents_fetched,
              summary.documents_unchanged, summary.documents_failed, summary.observations_parsed,
-             summary.rows_appended, summary.rows_quarantined, summary.watermark, summary.message,
-             summary.run_id],
+             summary.rows_appended, summary.rows_quarantined, summary.rows_warned, summary.watermark,
+             summary.cursor, summary.message, json.dumps(summary.problems, default=str), summary.run_id],
         )
 
 
-def incremental_since(settings: Settings, source: str, now: datetime) -> datetime:
-    """Where a scheduled run starts: the last successful run's watermark, else a recent window."""
+def incremental_start(settings: Settings, source: str, now: datetime) -> tuple[datetime, str | None]:
+    """Where a scheduled run starts: the last finished run's watermark (else a recent window) and
+    the source's cursor (e.g. the newest X post id), if it keeps one.
+
+    A run that failed on validation still loaded its good rows and stored its documents, so its
+    watermark counts; a run that crashed never recorded one.
+    """
     with connect(settings.warehouse_path) as con:
         row = con.execute(
-            "SELECT max(watermark) FROM ingest_runs WHERE source = ? AND status = 'completed'", [source]
+            """
+            SELECT max(watermark), arg_max(cursor, finished_at) FILTER (WHERE cursor IS NOT NULL)
+            FROM ingest_runs WHERE source = ? AND finished_at IS NOT NULL AND watermark IS NOT NULL
+            """,
+            [source],
         ).fetchone()
-    if row and row[0] is not None:
-        watermark: datetime = row[0]
-        return watermark
-    return now - DEFAULT_LOOKBACK
+    watermark, cursor = row if row else (None, None)
+    return (watermark if watermark is not None else now - DEFAULT_LOOKBACK), cursor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -23,9 +24,15 @@ class Settings:
     genstaff_base_url: str = "https://russianwarship.rip"
     curated_file: Path = Path(__file__).resolve().parents[1] / "curated" / "figures.yaml"
     alert_url: str | None = None
+    # A saved Prefect notification block, "<block-type-slug>/<name>" (e.g. "slack-webhook/data-team").
+    alert_block: str | None = None
+    # An unchanged set of problems is alerted again after this many hours (0: every run).
+    alert_repeat_hours: float = 24.0
     # Retry budget: HTTP attempts per document, and Prefect retries of a failed discovery.
     http_max_attempts: int = 5
     discover_retries: int = 2
+    # (source, hours): a source with no new document for longer is stale; 0 or absent: never stale.
+    stale_after_hours: tuple[tuple[str, float], ...] = (("isw", 36.0), ("ukmod", 36.0), ("genstaff", 36.0))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -44,14 +51,25 @@ class Settings:
             ukmod_rss_url=get("BULLETINS_UKMOD_RSS_URL", None),
             genstaff_base_url=(get("BULLETINS_GENSTAFF_BASE_URL", defaults.genstaff_base_url) or "").rstrip("/"),
             alert_url=get("BULLETINS_ALERT_URL", None),
+            alert_block=get("BULLETINS_ALERT_BLOCK", None),
+            alert_repeat_hours=float(get("BULLETINS_ALERT_REPEAT_HOURS", "24") or 24),
             http_max_attempts=int(get("BULLETINS_HTTP_MAX_ATTEMPTS", "5") or 5),
             discover_retries=int(get("BULLETINS_DISCOVER_RETRIES", "2") or 2),
+            stale_after_hours=tuple(
+                (source, float(get(f"BULLETINS_{source.upper()}_STALE_AFTER_HOURS", str(hours)) or hours))
+                for source, hours in defaults.stale_after_hours
+            ),
             curated_file=Path(get("BULLETINS_CURATED_FILE", str(defaults.curated_file)) or ""),
         )
 
     @property
     def warehouse_path(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def analyst_path(self) -> Path:
+        """A copy of the warehouse published after each load, for readers who must never block it."""
+        return self.home / "analyst.duckdb"
 
     @property
     def raw_dir(self) -> Path:
@@ -64,6 +82,16 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """GX Data Docs: the GX project in `gx/`, the HTML site in `site/` (expectations.data_docs)."""
+        return self.home / "data_docs"
+
+    def stale_after(self, source: str) -> timedelta | None:
+        """How long `source` may go without a new document before a scheduled run fails as stale."""
+        hours = dict(self.stale_after_hours).get(source, 0.0)
+        return timedelta(hours=hours) if hours > 0 else None
 
     def base_url(self, source: str) -> str:
         urls = {

@@ -36,3 +36,32 @@ def bulletins_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                  "BULLETINS_UKMOD_RSS_URL", "BULLETINS_ALERT_URL"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_home(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A BULLETINS_HOME filled once per session by the real `bulletins demo` (the bundled archive).
+
+    Read-only for tests: open `demo_home / "warehouse.duckdb"` with read_only=True, never write.
+    """
+    home = tmp_path_factory.mktemp("demo") / "home"
+    saved = {name: os.environ.get(name) for name in _DEMO_ENV}
+    os.environ["BULLETINS_HOME"] = str(home)
+    try:
+        from flows.demo import run_demo
+        from flows.settings import Settings
+
+        exit_code = run_demo(Settings.from_env())
+        assert exit_code == 0, "the demo run failed; run `bulletins demo` to see why"
+        yield home
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# Variables the demo sets for its loopback servers; restored after the demo fixture.
+_DEMO_ENV = ("BULLETINS_HOME", "BULLETINS_ISW_BASE_URL", "BULLETINS_GENSTAFF_BASE_URL",
+             "BULLETINS_UKMOD_X_API_URL", "BULLETINS_UKMOD_X_BEARER_TOKEN")

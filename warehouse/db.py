@@ -6,7 +6,9 @@ transaction, and recorded in `schema_migrations`; the schema version is the high
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,29 @@ MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # A view that analysts read on its own lives in sql/; a migration pulls it in with this line,
 # so the view's text exists once.
 INCLUDE = re.compile(r"^-- @include (sql/[a-z0-9_]+\.sql)$", re.MULTILINE)
+# How long an open waits for another process's lock on the file before giving up.
+LOCK_TIMEOUT_ENV = "BULLETINS_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+# DuckDB's words when another process holds the file (1.5):
+#   Could not set lock on file "...": Conflicting lock is held in /usr/bin/python3 (PID 123) ...
+LOCK_CONFLICT = re.compile(
+    r"Could not set lock on file .*Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)"
+)
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process kept the DuckDB file locked for longer than the lock timeout."""
+
+    def __init__(self, path: Path, pid: int, command: str, waited: float) -> None:
+        self.path, self.pid, self.command, self.waited = path, pid, command, waited
+        super().__init__(
+            f"{path} is locked by PID {pid} ({command}), still after {waited:g} s ({LOCK_TIMEOUT_ENV}): "
+            "query the analyst copy with `bulletins sql`, or close that session"
+        )
+
+    def __reduce__(self) -> tuple[type[WarehouseLocked], tuple[Path, int, str, float]]:
+        # Prefect pickles a failed task's exception; the default would call __init__ with the message.
+        return (WarehouseLocked, (self.path, self.pid, self.command, self.waited))
 
 
 @dataclass(frozen=True)
@@ -87,17 +112,66 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, read_only: bool = False, *, lock_timeout: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a writable connection is migrated to the current schema first.
 
-    Keep write connections short: DuckDB lets one process hold the file for writing.
+    Keep write connections short: DuckDB lets one process hold the file for writing. When another
+    process holds it, the open is retried for `lock_timeout` seconds (default: the environment's
+    BULLETINS_LOCK_TIMEOUT, else 30), then `WarehouseLocked` names the process holding it.
     """
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run `bulletins ingest` or `make demo` first")
-        return duckdb.connect(str(path), read_only=True)
+        return _open(path, read_only=True, lock_timeout=lock_timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _open(path, read_only=False, lock_timeout=lock_timeout)
     con.execute("SET TimeZone = 'UTC'")
     migrate(con)
     return con
+
+
+def lock_timeout_from_env() -> float:
+    text = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also rejects nan
+        raise ValueError(f"{LOCK_TIMEOUT_ENV}={text!r}: expected a number of seconds, 0 or more")
+    return seconds
+
+
+def _open(path: Path, *, read_only: bool, lock_timeout: float | None) -> duckdb.DuckDBPyConnection:
+    timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            conflict = LOCK_CONFLICT.search(str(error))
+            if conflict is None:
+                raise
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                pid = int(conflict.group("pid"))
+                command = _command_line(pid) or conflict.group("program")
+                raise WarehouseLocked(path, pid, command, timeout) from None
+        # Ingest write connections last well under a second: poll often at first, then back off.
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, 1.0)
+
+
+def _command_line(pid: int) -> str | None:
+    """What process `pid` runs, from /proc (Linux); None where that is not readable."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    # Arguments are NUL-separated; `python -c` scripts bring newlines, and the message is one line.
+    command = " ".join(raw.replace(b"\0", b" ").decode(errors="replace").split())
+    return (command[:197] + "...") if len(command) > 200 else command or None

@@ -60,6 +60,21 @@ class LoadBatch:
     fetch_attempts: list[dict[str, Any]] = field(default_factory=list)
     parsed: list[tuple[str, str, int]] = field(default_factory=list)  # (sha256, parser_version, count)
     validation: ValidationRecord | None = None
+    # Loaded rows that failed warning expectations: observation columns + expectation + detail.
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    document_metrics: list[tuple[str, str, str]] = field(default_factory=list)  # (sha256, parser_version, metric)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """Something a run found wrong beyond row validation (see the anomalies table)."""
+
+    kind: str  # anomaly | stale | unreachable
+    check_name: str
+    severity: str  # critical | warning
+    detail: str
+    url: str | None = None
+    document_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadResult:
         _record_fetch_attempts(con, batch)
         _record_parsed(con, batch)
         _record_validation(con, batch)
+        _record_warnings(con, batch)
         rows_quarantined = _quarantine(con, batch)
         rows_appended = append_observations(con, batch.observations, batch.run_id, batch.recorded_at)
         con.execute("COMMIT")
@@ -124,12 +140,49 @@ def _record_fetch_attempts(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> 
 
 
 def _record_parsed(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
+    if batch.document_metrics:
+        con.executemany("INSERT INTO parsed_document_metrics VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                        [list(row) for row in batch.document_metrics])
     if not batch.parsed:
         return
     con.executemany(
         "INSERT INTO parsed_documents VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [[sha, version, batch.run_id, batch.recorded_at, count] for sha, version, count in batch.parsed],
     )
+
+
+def record_anomalies(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: str, anomalies: Iterable[Anomaly], at: datetime
+) -> None:
+    anomalies = list(anomalies)
+    if not anomalies:
+        return
+    con.executemany(
+        "INSERT INTO anomalies BY NAME SELECT ? AS run_id, ? AS source, ? AS detected_at, ? AS kind, "
+        "? AS check_name, ? AS severity, ? AS url, ? AS document_sha256, ? AS detail",
+        [[run_id, source, at, a.kind, a.check_name, a.severity, a.url, a.document_sha256, a.detail]
+         for a in anomalies],
+    )
+
+
+def _record_warnings(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
+    if batch.warnings.empty:
+        return
+    columns = ["metric", "subject", "period_start", "period_end", "assessment", "value", "quote", "url",
+               "document_sha256", "expectation", "detail"]
+    con.register("warned", batch.warnings[columns])
+    try:
+        con.execute(
+            """
+            INSERT INTO validation_warnings BY NAME
+            SELECT w.*, CAST($run_id AS VARCHAR) AS run_id, CAST($source AS VARCHAR) AS source,
+                   CAST($at AS TIMESTAMPTZ) AS warned_at
+            FROM warned AS w
+            """,
+            {"run_id": batch.run_id, "source": batch.source, "at": batch.recorded_at},
+        )
+    finally:
+        con.unregister("warned")
 
 
 def _record_validation(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:

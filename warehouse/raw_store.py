@@ -1,7 +1,8 @@
 """The raw document store: every fetched body kept on disk, addressed by its sha256.
 
 A body is written once (temp file then rename, so a crash never leaves half a document) and
-never changed; `raw_documents` in the warehouse records where it came from and when.
+never changed; `raw_documents` in the warehouse records where it came from and when. What is
+derived from a body and costly to redo (an image's OCR text) is kept beside it, "<sha256>.<name>".
 Re-parsing, replaying a backfill or debugging a figure reads from here, not the network.
 """
 
@@ -73,6 +74,35 @@ class RawStore:
         if hashlib.sha256(body).hexdigest() != sha256:
             raise ValueError(f"raw document {path} does not match its sha256: the store is damaged")
         return body
+
+    def derived_path(self, sha256: str, name: str) -> Path:
+        """Where something derived from a stored document lives: beside it, "<sha256>.<name>"."""
+        if not name or name.startswith(".") or "/" in name or "\\" in name:
+            raise ValueError(f"derived file name {name!r} must be a plain name such as 'ocr.json'")
+        return self.root / f"{self.relative_path(sha256)}.{name}"
+
+    def put_derived(self, sha256: str, name: str, data: bytes | str) -> Path:
+        """Keep what was derived from a stored document (an image's OCR text, say) beside it.
+
+        Unlike a body, a derived file may be replaced (OCR run again with a newer engine); it is
+        written to a temp file then renamed, so a reader sees the old file or the new, never half.
+        """
+        target = self.derived_path(sha256, name)
+        if not (self.root / self.relative_path(sha256)).exists():
+            raise FileNotFoundError(f"raw document {sha256} is not in the store at {self.root}: nothing to put beside")
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{sha256[:12]}-", delete=False) as handle:
+            handle.write(payload)
+            temp_name = handle.name
+        os.replace(temp_name, target)
+        return target
+
+    def read_derived(self, sha256: str, name: str) -> bytes | None:
+        """What `put_derived` kept beside a stored document, None when nothing was."""
+        try:
+            return self.derived_path(sha256, name).read_bytes()
+        except FileNotFoundError:
+            return None
 
 
 def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocument], run_id: str) -> int:

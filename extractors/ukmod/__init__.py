@@ -12,8 +12,15 @@ Documents of this source, all handled by `parse`:
 How an image's date reaches its observations: `discover` returns, for every update post whose text
 and alt text hold no update, one DocumentRef per image with `published` (the post's wrapper date)
 and `meta={"kind": "image", "post_id", "media_key", "channel", "post_url"}`. The flow fetches the
-image like any document, stores the bytes, and calls `parse_image(body, published=ref.published)`
-(OCR result + observations, so the recognised text can be stored beside the image) or `parse`.
+image like any document and stores the bytes.
+
+Reading an image is two steps, so its text can be kept: `recognise(body)` is the OCR (a
+RecognisedText: repaired text, repairs, engine and settings; `to_json()` is what the flow stores
+beside the image as `<image>.ocr.json`, `read_recognised` reads it back), and
+`parse_recognised(recognised, published=...)` the parse. The flow (flows/pipeline.py) reuses a
+stored reading while `recognised_is_current` says the installed Tesseract and the OCR settings
+would make it the same way, so a parser upgrade re-reads images without OCR and without the
+network. `parse` does both steps at once (the `bulletins parse` command).
 """
 
 from __future__ import annotations
@@ -33,23 +40,25 @@ from extractors.ukmod.channels import (
     read_timeline_page,
     update_text_of,
 )
-from extractors.ukmod.ocr import OcrResult, recognise
+from extractors.ukmod.ocr import ImageNotRead, RecognisedText, is_current, ocr_image, read_recognised
 from extractors.ukmod.text import parse_update_text
 from extractors.ukmod.wrapper import strip_wrapper, update_date
 
 SOURCE = "ukmod"
 PARSER_VERSION = "ukmod-1"
 
+# The name of the reading stored beside an image in the raw store: "<image path>.ocr.json".
+RECOGNISED_TEXT_NAME = "ocr.json"
+
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 
 
-class ImageNotRead(RuntimeError):
-    """An update image could not be OCR'd (no Tesseract, or it failed): keep it, read it later."""
-
-
 # Errors that mean "keep the document raw and try again on a later run" (see flows/pipeline.py).
 NOT_READ_ERRORS: tuple[type[Exception], ...] = (ImageNotRead,)
+# An incremental run asks the timeline only for posts newer than the last run's newest post:
+# the flow passes the stored cursor as this argument of `discover`, and keeps `next_cursor(refs)`.
+CURSOR_ARGUMENT = "since_id"
 
 
 def document_kind(body: bytes) -> str:
@@ -62,6 +71,34 @@ def document_kind(body: bytes) -> str:
     if head == b"<":
         return "rss"
     return "text"
+
+
+def is_image(body: bytes) -> bool:
+    """True for an update image (PNG/JPEG by its bytes): its text must be recognised before parsing."""
+    return document_kind(body) == "image"
+
+
+def recognise(body: bytes) -> RecognisedText:
+    """The repaired OCR text of an update image. Raises ImageNotRead when Tesseract is missing or
+    fails, ValueError when `body` is not a PNG/JPEG image.
+    """
+    if not is_image(body):
+        raise ValueError(f"ukmod recognise wants a PNG or JPEG image, not a {document_kind(body)} document")
+    return ocr_image(body)
+
+
+def recognised_is_current(recognised: RecognisedText) -> bool:
+    """True when a stored reading may be reused: the installed Tesseract and the current OCR settings
+    made it (or no Tesseract is installed, so it is the only reading there can be).
+    """
+    return is_current(recognised)
+
+
+def parse_recognised(
+    recognised: RecognisedText, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> list[Observation]:
+    """Observations of an image's recognised text, dated `published`, else by the wrapper printed in it."""
+    return parse_text(recognised.text, url=url, published=published, sha256=sha256)
 
 
 def parse(
@@ -78,7 +115,7 @@ def parse(
     """
     kind = document_kind(body)
     if kind == "image":
-        return parse_image(body, url=url, published=published, sha256=sha256)[1]
+        return parse_recognised(recognise(body), url=url, published=published, sha256=sha256)
     if kind == "json":
         return parse_posts(read_timeline_page(body).posts, sha256=sha256)
     if kind == "rss":
@@ -98,16 +135,6 @@ def parse_text(
             "('... situation in Ukraine - 04 May 2024')"
         )
     return parse_update_text(text, published=when, parser_version=PARSER_VERSION, url=url, sha256=sha256)
-
-
-def parse_image(
-    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
-) -> tuple[OcrResult, list[Observation]]:
-    """OCR of an update image and its observations. Raises ImageNotRead when OCR was not possible."""
-    result = recognise(body)
-    if not result.read:
-        raise ImageNotRead(f"update image {url or sha256 or ''} not read: {result.reason}".replace("  ", " "))
-    return result, parse_text(result.text, url=url, published=published, sha256=sha256)
 
 
 def parse_posts(posts: list[Post], *, sha256: str | None = None) -> list[Observation]:
@@ -195,6 +222,11 @@ def image_refs(posts: list[Post], base_url: str, *, channel: str) -> list[Docume
     return refs
 
 
+def next_cursor(refs: list[DocumentRef]) -> str | None:
+    """The cursor the next incremental run starts from (see CURSOR_ARGUMENT)."""
+    return latest_post_id(refs)
+
+
 def latest_post_id(refs: list[DocumentRef]) -> str | None:
     """The newest post id among discovered documents: the `since_id` of the next run."""
     ids = [int(value) for ref in refs for key, value in ref.meta.items() if key in ("newest_id", "post_id")]
@@ -230,14 +262,20 @@ def _decode(body: bytes) -> str:
 
 __all__ = [
     "PARSER_VERSION",
+    "RECOGNISED_TEXT_NAME",
     "SOURCE",
     "ImageNotRead",
+    "RecognisedText",
     "discover",
     "document_kind",
     "image_refs",
+    "is_image",
     "latest_post_id",
     "parse",
-    "parse_image",
     "parse_posts",
+    "parse_recognised",
     "parse_text",
+    "read_recognised",
+    "recognise",
+    "recognised_is_current",
 ]

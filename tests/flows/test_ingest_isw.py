@@ -106,8 +106,13 @@ def test_an_impossible_figure_is_quarantined_and_the_rest_of_its_report_loads(
 ) -> None:
     _edit(site, APRIL_1, "gained 203 square kilometers in March 2025,",
           "gained 2,030,000 square kilometers in March 2025, and suffered 41,160 casualties in March 2025,")
-    summary = _ingest(site, monkeypatch)
-    assert summary.status == "completed" and summary.rows_quarantined == 1
+    from flows.ingest import IngestFailed
+
+    with pytest.raises(IngestFailed) as failed_run:
+        _ingest(site, monkeypatch)
+    summary = failed_run.value.summary
+    assert summary.status == "failed" and summary.rows_quarantined == 1
+    assert "territory_gained" in summary.message and "quarantined" in summary.message
 
     with connect(bulletins_home / "warehouse.duckdb") as con:
         quarantined = con.execute("SELECT value, failed_expectations, reason, url FROM quarantine").fetchall()

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from extractors.ukmod import ImageNotRead, parse, parse_image
-from extractors.ukmod.ocr import Repair, recognise, repair_ocr_text, tesseract_available
+from extractors.ukmod import ImageNotRead, parse, parse_recognised, recognise
+from extractors.ukmod.ocr import Repair, repair_ocr_text, tesseract_available
 from samples.ukmod.render import render_update_png
 
 needs_tesseract = pytest.mark.skipif(
@@ -71,8 +71,9 @@ def test_ocr_of_an_image_rendered_from_our_text_recovers_its_figures() -> None:
     )
     image = render_update_png(text)
     assert image[:8] == b"\x89PNG\r\n\x1a\n"
-    result, observations = parse_image(image, url="http://127.0.0.1/media/x.png", published=date(2024, 6, 2))
-    assert result.read and "1,256" in result.text
+    recognised = recognise(image)
+    observations = parse_recognised(recognised, url="http://127.0.0.1/media/x.png", published=date(2024, 6, 2))
+    assert "1,256" in recognised.text
     assert [(o.metric, o.value, o.qualifier, o.confidence) for o in observations] == [
         ("casualties_daily_avg", 1256.0, "exact", "very likely"),
         ("casualties_cumulative", 500000.0, "approximately", "highly likely"),
@@ -94,8 +95,7 @@ def test_image_date_falls_back_to_the_wrapper_printed_in_it() -> None:
 def test_without_tesseract_an_image_is_not_read_rather_than_crashing(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no tesseract on the PATH
     image = render_update_png("Header line\n\nRussian casualties are now over 465,000.")
-    result = recognise(image)
-    assert (result.status, result.text) == ("not_read", "")
-    assert "tesseract is not installed" in (result.reason or "")
+    with pytest.raises(ImageNotRead, match="not read: tesseract is not installed"):
+        recognise(image)
     with pytest.raises(ImageNotRead, match="not read: tesseract is not installed"):
         parse(image, published=date(2024, 5, 4))

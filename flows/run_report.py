@@ -1,0 +1,171 @@
+"""Turn what a run saw into problems: failed expectations, parse anomalies, a stale source.
+
+Plain functions over the pipeline's outcomes and the warehouse; the flow (flows/ingest.py) gathers
+their results into one RunReport per run, which drives the alert, the artifact and the final state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from flows.pipeline import ParseOutcome, Validated
+from flows.problems import MAX_EXAMPLES, Example, Problem, RunReport
+from warehouse.load import Anomaly
+
+# A metric is "usual" for a source when this share of its recent documents carried it...
+USUAL_SHARE = 0.9
+# ...among at least this many of its most recent documents (fewer: too little history to judge).
+HISTORY_MIN, HISTORY_MAX = 5, 20
+_QUOTE_CHARS = 300
+
+
+def validation_problems(validated: Validated) -> list[Problem]:
+    """One problem per failed expectation of a batch, with a few offending rows as examples."""
+    if validated.record is None:
+        return []
+    problems = []
+    for outcome in validated.record.expectations:
+        if outcome["success"] or outcome["severity"] not in ("critical", "warning"):
+            continue
+        name = outcome["name"]
+        if outcome["severity"] == "critical":
+            rows = validated.quarantined
+            rows = rows[rows["failed_expectations"].map(lambda names, n=name: n in names)]
+            examples = [_example(row, row["reason"]) for _, row in rows.head(MAX_EXAMPLES).iterrows()]
+        else:
+            rows = validated.warnings
+            rows = rows[rows["expectation"] == name] if not rows.empty else rows
+            examples = [_example(row, row["detail"]) for _, row in rows.head(MAX_EXAMPLES).iterrows()]
+        problems.append(Problem(
+            kind="validation", check=name, severity=outcome["severity"], count=int(outcome["unexpected_count"]),
+            examples=tuple(examples), why=outcome.get("why"),
+        ))
+    return problems
+
+
+def parse_anomalies(parsed: ParseOutcome) -> list[Anomaly]:
+    """A document the parser could not read (no report body, a challenge page...) is an anomaly."""
+    return [
+        Anomaly(kind="anomaly", check_name="document_not_parsed", severity="warning", url=url,
+                detail=f"{url}: {error}")
+        for url, error in parsed.failed
+    ]
+
+
+def usual_metrics(con: duckdb.DuckDBPyConnection, source: str, parser_version: str) -> set[str]:
+    """Metrics carried by at least USUAL_SHARE of the source's last HISTORY_MAX parsed documents."""
+    rows = con.execute(
+        """
+        WITH recent AS (
+            SELECT DISTINCT p.sha256, p.parsed_at
+            FROM parsed_documents AS p
+            JOIN raw_documents AS r USING (sha256)
+            WHERE r.source = $source AND p.parser_version = $version
+            ORDER BY p.parsed_at DESC
+            LIMIT $history
+        )
+        SELECT m.metric, count(*) AS documents, (SELECT count(*) FROM recent) AS history
+        FROM recent JOIN parsed_document_metrics AS m
+            ON m.sha256 = recent.sha256 AND m.parser_version = $version
+        GROUP BY m.metric
+        """,
+        {"source": source, "version": parser_version, "history": HISTORY_MAX},
+    ).fetchall()
+    return {metric for metric, documents, history in rows
+            if history >= HISTORY_MIN and documents >= USUAL_SHARE * history}
+
+
+def missing_usual_metrics(usual: set[str], parsed: ParseOutcome, urls: dict[str, str]) -> list[Anomaly]:
+    """Documents read in this batch that lack a metric the source's documents normally carry."""
+    if not usual:
+        return []
+    frame = parsed.frame
+    carried = frame.groupby("document_sha256")["metric"].agg(set).to_dict() if not frame.empty else {}
+    anomalies = []
+    for sha256, _version, _count in parsed.parsed:
+        missing = sorted(usual - carried.get(sha256, set()))
+        if missing:
+            url = urls.get(sha256)
+            anomalies.append(Anomaly(
+                kind="anomaly", check_name="usual_figures_missing", severity="warning", url=url,
+                document_sha256=sha256,
+                detail=f"{url or sha256}: no {', '.join(missing)}, which the source's recent documents carry",
+            ))
+    return anomalies
+
+
+def stale_source(con: duckdb.DuckDBPyConnection, source: str, now: datetime, max_age: timedelta) -> Anomaly | None:
+    """A source whose newest document was first fetched longer ago than its schedule allows."""
+    row = con.execute("SELECT max(fetched_at) FROM raw_documents WHERE source = ?", [source]).fetchone()
+    newest: datetime | None = row[0] if row else None
+    if newest is not None and now - newest <= max_age:
+        return None
+    hours = max_age.total_seconds() / 3600
+    detail = (f"no document has ever been fetched from {source}" if newest is None else
+              f"{source}: newest document first fetched {newest:%Y-%m-%d %H:%M} UTC, "
+              f"{(now - newest).total_seconds() / 3600:.0f} h ago (allowed: {hours:g} h)")
+    return Anomaly(kind="stale", check_name="no_new_document", severity="critical", detail=detail)
+
+
+def anomaly_problems(anomalies: Iterable[Anomaly]) -> list[Problem]:
+    return [
+        Problem(kind=a.kind, check=a.check_name, severity=a.severity, count=1,  # type: ignore[arg-type]
+                examples=(Example(detail=a.detail, url=a.url),), why=_ANOMALY_WHY.get(a.check_name))
+        for a in anomalies
+    ]
+
+
+def merge(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Problems of the same check across batches, as one: counts added, first examples kept."""
+    merged: dict[str, Problem] = {}
+    for problem in problems:
+        seen = merged.get(problem.key)
+        if seen is None:
+            merged[problem.key] = problem
+            continue
+        merged[problem.key] = Problem(
+            kind=seen.kind, check=seen.check, severity=seen.severity, count=seen.count + problem.count,
+            examples=(seen.examples + problem.examples)[:MAX_EXAMPLES], why=seen.why,
+        )
+    return tuple(sorted(merged.values(), key=lambda p: (p.severity != "critical", p.kind, p.check)))
+
+
+def markdown(report: RunReport, headline: str) -> str:
+    """The run's validation summary as a Prefect markdown artifact."""
+    lines = [f"# {report.source}: {report.status}", "", headline, ""]
+    if not report.problems:
+        lines.append("Every expectation passed; no anomalies.")
+    for problem in report.problems:
+        lines += [f"## {problem.severity}: {problem.check} ({problem.kind}, {problem.count})", ""]
+        if problem.why:
+            lines += [f"_{problem.why}_", ""]
+        for example in problem.examples:
+            lines.append(f"- {example.detail}")
+            if example.quote:
+                lines.append(f"  > {example.quote}")
+            if example.url:
+                lines.append(f"  <{example.url}>")
+        lines.append("")
+    if report.report_location:
+        lines.append(f"Full report: {report.report_location}")
+    return "\n".join(lines)
+
+
+def _example(row: pd.Series, detail: str) -> Example:
+    quote = row.get("quote")
+    quote = " ".join(str(quote).split())[:_QUOTE_CHARS] if isinstance(quote, str) else None
+    url = row.get("url")
+    return Example(detail=str(detail), quote=quote, url=url if isinstance(url, str) else None)
+
+
+_ANOMALY_WHY = {
+    "document_not_parsed": "the parser found no report in the document: the site's layout may have changed",
+    "usual_figures_missing": "the source's documents normally carry these figures: a layout or wording change "
+                             "may be hiding them from the parser",
+    "no_new_document": "the source has published nothing new for longer than its schedule allows",
+    "source_unreachable": "nothing could be fetched from the source",
+}

@@ -1,0 +1,4 @@
+-- Two views for analysts (issue 6): the UK MoD's monthly casualty statements beside the General
+-- Staff's month under the same convention, and how fresh each source's data is.
+-- @include sql/mod_monthly_casualties.sql
+-- @include sql/source_freshness.sql
