@@ -49,6 +49,8 @@ BODY_SELECTORS: tuple[tuple[str, bytes], ...] = (
     ("article", b"<article"),
 )
 MIN_BODY_CHARS = 200  # a container with less paragraph text is a teaser or a shell, not the body
+# Without a known container, the largest block of <p>s must hold at least a sentence.
+FALLBACK_MIN_CHARS = 40
 _BLOCK_TAGS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "dd"]
 _BLOCK_TAG_SET = frozenset(_BLOCK_TAGS)
 _NOISE_TAGS = ["script", "style", "noscript", "nav", "aside", "form", "footer", "svg"]
@@ -101,6 +103,10 @@ _HEADER_DATE = re.compile(
 )
 
 
+class ReportBodyNotFound(ValueError):
+    """A page where the report itself cannot be located: a layout change, or not a report at all."""
+
+
 def parse(
     body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
@@ -108,7 +114,11 @@ def parse(
     soup = _soup(body)
     article = find_article_body(soup, body.lower())
     if article is None:
-        return []
+        # Never "no figures": a page whose report cannot be located means the layout changed.
+        raise ReportBodyNotFound(
+            f"{url or 'document'}: no report body found (no known container, no paragraphs of "
+            f"{FALLBACK_MIN_CHARS}+ characters): the page layout may have changed"
+        )
     blocks = article_blocks(article)
     published = published or published_date(soup, url)
     observations: list[Observation] = []
@@ -161,9 +171,9 @@ def find_article_body(soup: BeautifulSoup, html: bytes | None = None) -> Tag | N
         if isinstance(parent, Tag):
             _, total = chars_by_parent.get(id(parent), (parent, 0))
             chars_by_parent[id(parent)] = (parent, total + len(paragraph.get_text(strip=True)))
-    if not chars_by_parent:
-        return soup.body if soup.body and soup.body.get_text(strip=True) else None
-    return max(chars_by_parent.values(), key=lambda pair: pair[1])[0]
+    # Too little paragraph text anywhere (or none): the report is not on this page as we know it.
+    best, chars = max(chars_by_parent.values(), key=lambda pair: pair[1], default=(None, 0))
+    return best if chars >= FALLBACK_MIN_CHARS else None
 
 
 def _paragraph_chars(element: Tag) -> int:

@@ -83,7 +83,9 @@ _FRACTION = (
 )
 # Forms with a scale come first: the regex takes the first alternative that matches, not the longest.
 WORD_NUMBER = rf"(?:{_FRACTION}\s+{_SCALE}|(?:a|{_BELOW_1000})\s+{_SCALE}|{_BELOW_1000})"
-DIGIT_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*{_SCALE})?"
+# A group of more than three digits after a comma ("1,2711") is OCR damage, not two numbers: it is
+# read whole (12711) so that validation sees an implausible figure instead of a plausible "1".
+DIGIT_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3,}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*{_SCALE})?"
 # A number not glued to a preceding digit, letter or separator (so "1,234" never yields "234").
 # Digits may touch a following word ("899losses" in OCR'd text); words may not ("ten" in "tens").
 NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|{WORD_NUMBER}(?!\w))"

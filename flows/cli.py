@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from flows.settings import Settings
+from warehouse.errors import WarehouseLocked
 
 SOURCES = ("isw", "ukmod", "genstaff", "curated")
 PARSE_SOURCES = ("isw", "ukmod", "genstaff")
@@ -24,6 +25,10 @@ EPILOG = """examples:
   bulletins backfill --source isw --from 2025-01-01 --to 2025-03-31
   bulletins parse --source isw saved-report.html
   bulletins sql "SELECT * FROM territory_monthly"
+  bulletins validate --source ukmod
+  bulletins quarantine
+  bulletins quarantine release 3f9a1c2b7d10 --note "checked against the MoD post"
+  bulletins report
   bulletins demo
 """
 
@@ -40,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"bulletins: {error}", file=sys.stderr)
         return 2
+    except WarehouseLocked as error:
+        print(f"bulletins: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -94,6 +102,29 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, metavar="DIR",
                         help="where to write report.html and the PNGs (default: BULLETINS_HOME/reports)")
     report.set_defaults(handler=_report)
+
+    validate = commands.add_parser(
+        "validate", help="re-validate a source's stored figures against the current suites (no fetching)",
+        epilog="example: bulletins validate --source genstaff   (exit 1 when a critical expectation fails)",
+    )
+    validate.add_argument("--source", choices=SOURCES, required=True)
+    validate.set_defaults(handler=_validate)
+
+    quarantine = commands.add_parser(
+        "quarantine", help="list quarantined rows waiting for review, or release one",
+        epilog='examples:\n  bulletins quarantine --source ukmod\n'
+               '  bulletins quarantine release 3f9a1c2b7d10 --note "the MoD post says 1,271"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    quarantine.add_argument("--source", choices=SOURCES)
+    quarantine.add_argument("--all", action="store_true", help="include released and resolved rows")
+    quarantine.set_defaults(handler=_quarantine)
+    actions = quarantine.add_subparsers(metavar="ACTION")
+    release = actions.add_parser("release", help="load one quarantined row after review",
+                                 epilog='example: bulletins quarantine release 3f9a1c2b7d10 --note "checked"')
+    release.add_argument("quarantine_id", metavar="ID", help="the quarantine_id shown by `bulletins quarantine`")
+    release.add_argument("--note", help="why it is released (kept with the row)")
+    release.set_defaults(handler=_release)
     return parser
 
 
@@ -190,6 +221,58 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write the report to {output}: {_one_line(error)}") from None
     for path in (files.html, *files.pngs.values()):
         print(path)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from flows.review import ReviewError, validate_stored
+
+    try:
+        checked = validate_stored(Settings.from_env(), args.source)
+    except ReviewError as error:
+        raise UsageError(str(error)) from None
+    print(f"{checked.source}: {checked.rows_checked} stored figures checked against the current suite "
+          f"(recorded as {checked.run_id}); {checked.rows_failing_critical} fail a critical expectation, "
+          f"{checked.rows_warned} a warning")
+    for severity, expectation, rows in checked.failed:
+        print(f"  {severity:8} {rows:5} rows  {expectation}")
+    return 1 if checked.rows_failing_critical else 0
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    from flows.review import open_quarantine
+    from warehouse.db import connect
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse_path}: run `bulletins demo` or an ingest first")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        rows = open_quarantine(con, source=args.source, include_resolved=args.all)
+    if rows.empty:
+        print("no quarantined rows" + ("" if args.all else " waiting for review"))
+        return 0
+    for row in rows.itertuples(index=False):
+        print(f"{row.quarantine_id}  {row.source} {row.metric} {row.subject} {row.period_start}..{row.period_end} "
+              f"value {row.value:g} {row.unit}\n    {row.reason}\n    {row.url}")
+    print(f"{len(rows)} rows; load one after review with `bulletins quarantine release ID`")
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from flows.review import ReviewError, release
+    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.db import connect
+
+    settings = Settings.from_env()
+    try:
+        released = release(settings, args.quarantine_id, note=args.note)
+    except ReviewError as error:
+        raise UsageError(str(error)) from None
+    with connect(settings.warehouse_path) as con:
+        publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    stored = (f"stored as version {released.version}" if released.version
+              else "it repeats the figure in force, so no new version was needed")
+    print(f"released {released.quarantine_id}: {stored}")
     return 0
 
 

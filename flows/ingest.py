@@ -194,10 +194,10 @@ def ingest(
     report = _finish(settings, summary, started_at, problems, anomalies)
     if unreachable:
         raise SourceUnreachable(f"{source}: every one of {len(refs)} documents failed to fetch")
-    if report.status == "critical":
+    if report.run_status == "critical":
         raise IngestFailed(summary)
     logger.info(summary.message)
-    if report.status == "warning":
+    if report.run_status == "warning":
         return Completed(name="Completed with warnings", message=summary.message, data=summary)
     return summary
 
@@ -213,17 +213,18 @@ def _finish(
     anomalies: list[Anomaly],
 ) -> RunReport:
     """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
-    merged = run_report.merge([*problems, *run_report.anomaly_problems(anomalies)])
-    status = RunReport(summary.source, summary.run_id, merged).status
+    with connect(settings.warehouse_path, read_only=True) as con:
+        carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
+    merged = run_report.merge([*problems, *run_report.anomaly_problems(anomalies), *carried])
+    status = RunReport(summary.source, summary.run_id, merged).run_status
     summary.status = FINAL_STATUS[status]
-    summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count}
-                        for p in merged]
+    summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count,
+                         "carried": p.carried} for p in merged]
     summary.message = _message(summary)
     unreachable = [a.detail for a in anomalies if a.kind == "unreachable"]
     if unreachable:
         summary.message = f"{unreachable[0]} ({summary.message})"
     finish_run(settings, summary)
-    log = logging.getLogger("bulletins")
     with connect(settings.warehouse_path) as con:
         record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
         report = RunReport(
@@ -235,9 +236,8 @@ def _finish(
     from flows.alerts import send_alert
 
     with connect(settings.warehouse_path) as con:
-        decision = send_alert(report, settings, con)
-    if decision.kind in ("problem", "all_clear") and not decision.delivered:
-        log.error("alert for run %s not delivered: %s", summary.run_id, decision.error)
+        # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
+        send_alert(report, settings, con, timeout=settings.alert_timeout_s)
     _publish_analyst_copy(settings)
     _publish_artifacts(summary, report)
     return report
@@ -288,8 +288,11 @@ def _message(summary: RunSummary) -> str:
     )
     if not summary.problems:
         return counts
-    found = "; ".join(f"{p['severity']} {p['check']} ({p['count']})" for p in summary.problems[:5])
-    more = f" and {len(summary.problems) - 5} more" if len(summary.problems) > 5 else ""
+    fresh = [p for p in summary.problems if not p["carried"]]
+    if not fresh:
+        return f"{counts}; {len(summary.problems)} problems from earlier runs still open"
+    found = "; ".join(f"{p['severity']} {p['check']} ({p['count']})" for p in fresh[:5])
+    more = f" and {len(fresh) - 5} more" if len(fresh) > 5 else ""
     return f"{counts} — {summary.status.replace('_', ' ')}: {found}{more}"
 
 

@@ -18,8 +18,7 @@ import pandas as pd
 
 from extractors.http import FetchError, HttpClient
 from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Observation
-from flows.settings import Settings
-from warehouse.load import LoadBatch, LoadResult, ValidationRecord, load_batch, observations_frame
+from warehouse.load import ValidationRecord, observations_frame
 from warehouse.raw_store import RawStore, StoredDocument
 from warehouse.validation_context import with_stored_context
 
@@ -173,13 +172,6 @@ def validate_observations(
         for name, detail in zip(row[WARNINGS_COLUMN], row[WARNING_DETAILS_COLUMN], strict=True)
     ]
     return Validated(outcome.valid[list(OBSERVATION_FIELDS)], outcome.quarantined, record, pd.DataFrame(warnings))
-
-
-def load(settings: Settings, batch: LoadBatch) -> LoadResult:
-    from warehouse.db import connect
-
-    with connect(settings.warehouse_path) as con:
-        return load_batch(con, batch)
 
 
 def _attempt_row(attempt: Any) -> dict[str, Any]:

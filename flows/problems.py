@@ -34,6 +34,9 @@ class Problem:
     count: int  # rows (validation) or documents (anomaly) affected
     examples: tuple[Example, ...] = ()
     why: str | None = None  # the expectation's meta.why, or a sentence on the anomaly
+    # Found by an earlier run and still unresolved (an open quarantined row): alerted, and it keeps
+    # an alert open, but this run did not cause it and does not fail for it.
+    carried: bool = False
 
     @property
     def key(self) -> str:
@@ -53,9 +56,13 @@ class RunReport:
 
     @property
     def status(self) -> Literal["clean", "warning", "critical"]:
-        if any(p.severity == "critical" for p in self.problems):
-            return "critical"
-        return "warning" if self.problems else "clean"
+        """Over every open problem, carried ones included: what alerting goes by."""
+        return _status(self.problems)
+
+    @property
+    def run_status(self) -> Literal["clean", "warning", "critical"]:
+        """Over what this run found: what the flow's final state goes by."""
+        return _status(tuple(p for p in self.problems if not p.carried))
 
     @property
     def fingerprint(self) -> str:
@@ -67,3 +74,9 @@ class RunReport:
         record = asdict(self)
         record.update(status=self.status, fingerprint=self.fingerprint)
         return record
+
+
+def _status(problems: tuple[Problem, ...]) -> Literal["clean", "warning", "critical"]:
+    if any(p.severity == "critical" for p in problems):
+        return "critical"
+    return "warning" if problems else "clean"

@@ -111,6 +111,28 @@ def stale_source(con: duckdb.DuckDBPyConnection, source: str, now: datetime, max
     return Anomaly(kind="stale", check_name="no_new_document", severity="critical", detail=detail)
 
 
+def open_quarantine_problems(con: duckdb.DuckDBPyConnection, source: str, run_id: str) -> list[Problem]:
+    """Rows quarantined by earlier runs and still unresolved (the open_quarantine view), one problem
+    per failed expectation: the failure is still there even when this run did not meet it again."""
+    rows = con.execute(
+        """
+        SELECT expectation, count(*) AS rows,
+               list({'reason': reason, 'quote': quote, 'url': url} ORDER BY quarantined_at)[1:$examples]
+        FROM open_quarantine, unnest(failed_expectations) AS t(expectation)
+        WHERE source = $source AND run_id <> $run_id
+        GROUP BY expectation
+        """,
+        {"source": source, "run_id": run_id, "examples": MAX_EXAMPLES},
+    ).fetchall()
+    return [
+        Problem(kind="validation", check=expectation, severity="critical", count=int(count), carried=True,
+                examples=tuple(Example(detail=f"still quarantined: {e['reason']}", quote=e["quote"], url=e["url"])
+                               for e in examples),
+                why="rows quarantined by an earlier run wait for review: `bulletins quarantine`")
+        for expectation, count, examples in rows
+    ]
+
+
 def anomaly_problems(anomalies: Iterable[Anomaly]) -> list[Problem]:
     return [
         Problem(kind=a.kind, check=a.check_name, severity=a.severity, count=1,  # type: ignore[arg-type]
@@ -130,6 +152,7 @@ def merge(problems: Iterable[Problem]) -> tuple[Problem, ...]:
         merged[problem.key] = Problem(
             kind=seen.kind, check=seen.check, severity=seen.severity, count=seen.count + problem.count,
             examples=(seen.examples + problem.examples)[:MAX_EXAMPLES], why=seen.why,
+            carried=seen.carried and problem.carried,
         )
     return tuple(sorted(merged.values(), key=lambda p: (p.severity != "critical", p.kind, p.check)))
 
@@ -140,7 +163,8 @@ def markdown(report: RunReport, headline: str) -> str:
     if not report.problems:
         lines.append("Every expectation passed; no anomalies.")
     for problem in report.problems:
-        lines += [f"## {problem.severity}: {problem.check} ({problem.kind}, {problem.count})", ""]
+        earlier = ", from earlier runs" if problem.carried else ""
+        lines += [f"## {problem.severity}: {problem.check} ({problem.kind}, {problem.count}{earlier})", ""]
         if problem.why:
             lines += [f"_{problem.why}_", ""]
         for example in problem.examples:

@@ -28,6 +28,8 @@ class Settings:
     alert_block: str | None = None
     # An unchanged set of problems is alerted again after this many hours (0: every run).
     alert_repeat_hours: float = 24.0
+    # Seconds each webhook request may take (connect and read) before it is retried.
+    alert_timeout_s: float = 10.0
     # Retry budget: HTTP attempts per document, and Prefect retries of a failed discovery.
     http_max_attempts: int = 5
     discover_retries: int = 2
@@ -53,6 +55,7 @@ class Settings:
             alert_url=get("BULLETINS_ALERT_URL", None),
             alert_block=get("BULLETINS_ALERT_BLOCK", None),
             alert_repeat_hours=float(get("BULLETINS_ALERT_REPEAT_HOURS", "24") or 24),
+            alert_timeout_s=float(get("BULLETINS_ALERT_TIMEOUT", "10") or 10),
             http_max_attempts=int(get("BULLETINS_HTTP_MAX_ATTEMPTS", "5") or 5),
             discover_retries=int(get("BULLETINS_DISCOVER_RETRIES", "2") or 2),
             stale_after_hours=tuple(

@@ -15,34 +15,20 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.errors import LOCK_TIMEOUT_ENV, WarehouseLocked
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # A view that analysts read on its own lives in sql/; a migration pulls it in with this line,
 # so the view's text exists once.
 INCLUDE = re.compile(r"^-- @include (sql/[a-z0-9_]+\.sql)$", re.MULTILINE)
 # How long an open waits for another process's lock on the file before giving up.
-LOCK_TIMEOUT_ENV = "BULLETINS_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
 # DuckDB's words when another process holds the file (1.5):
 #   Could not set lock on file "...": Conflicting lock is held in /usr/bin/python3 (PID 123) ...
 LOCK_CONFLICT = re.compile(
     r"Could not set lock on file .*Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)"
 )
-
-
-class WarehouseLocked(RuntimeError):
-    """Another process kept the DuckDB file locked for longer than the lock timeout."""
-
-    def __init__(self, path: Path, pid: int, command: str, waited: float) -> None:
-        self.path, self.pid, self.command, self.waited = path, pid, command, waited
-        super().__init__(
-            f"{path} is locked by PID {pid} ({command}), still after {waited:g} s ({LOCK_TIMEOUT_ENV}): "
-            "query the analyst copy with `bulletins sql`, or close that session"
-        )
-
-    def __reduce__(self) -> tuple[type[WarehouseLocked], tuple[Path, int, str, float]]:
-        # Prefect pickles a failed task's exception; the default would call __init__ with the message.
-        return (WarehouseLocked, (self.path, self.pid, self.command, self.waited))
 
 
 @dataclass(frozen=True)

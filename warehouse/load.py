@@ -186,12 +186,16 @@ def _record_warnings(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
 
 
 def _record_validation(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
-    record = batch.validation
-    if record is None:
-        return
+    if batch.validation is not None:
+        record_validation(con, batch.run_id, batch.source, batch.recorded_at, batch.validation)
+
+
+def record_validation(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: str, validated_at: datetime, record: ValidationRecord
+) -> None:
     con.execute(
         "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [batch.run_id, batch.source, record.suite, batch.recorded_at, record.success, record.rows_checked,
+        [run_id, source, record.suite, validated_at, record.success, record.rows_checked,
          record.rows_quarantined, record.rows_warned, json.dumps(record.expectations), record.result_json],
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.isw import PARSER_VERSION, SOURCE, clean_text, parse, split_sentences
+from extractors.isw import PARSER_VERSION, SOURCE, ReportBodyNotFound, clean_text, parse, split_sentences
 from extractors.observation import Observation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "isw"
@@ -105,7 +105,8 @@ def test_criticalthreats_mirror_with_roman_footnotes():
 
 def test_report_without_figures_yields_nothing():
     assert read("no_figures.html") == []
-    assert parse(b"<html><body><p>Short.</p></body></html>", published=date(2025, 1, 1)) == []
+    with pytest.raises(ReportBodyNotFound, match="no report body found"):
+        parse(b"<html><body><p>Short.</p></body></html>", published=date(2025, 1, 1))
 
 
 @pytest.mark.parametrize(

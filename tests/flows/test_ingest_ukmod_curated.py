@@ -68,3 +68,26 @@ def test_an_edited_curated_row_appends_exactly_one_version(
         latest = con.execute("SELECT value FROM observations_latest WHERE metric = 'killed_cumulative'").fetchall()
     assert versions == [(600.0, 1), (610.0, 2)]
     assert latest == [(610.0,)]
+
+
+def test_a_daily_run_asks_the_timeline_only_for_posts_after_the_newest_one_stored(
+    prefect_harness: None, bulletins_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.ingest import ingest
+
+    handler = make_handler(REPO / "samples" / "ukmod", bearer_token=TOKEN)
+    with serve_handler(handler) as url:
+        monkeypatch.setenv("BULLETINS_UKMOD_X_API_URL", url)
+        monkeypatch.setenv("BULLETINS_UKMOD_X_BEARER_TOKEN", TOKEN)
+        ingest(source="ukmod", **RANGE)
+        handler.requests_seen.clear()
+        daily = ingest(source="ukmod")  # incremental: the schedule's run
+    with connect(bulletins_home / "warehouse.duckdb") as con:
+        (cursor,), = con.execute(
+            "SELECT cursor FROM ingest_runs WHERE mode = 'backfill'"
+        ).fetchall()
+        newest = con.execute("SELECT max(CAST(cursor AS HUGEINT)) FROM ingest_runs").fetchone()
+    assert cursor is not None and newest == (int(cursor),)
+    timeline_requests = [path for path in handler.requests_seen if "/tweets" in path]
+    assert timeline_requests and all(f"since_id={cursor}" in path for path in timeline_requests)
+    assert daily.rows_appended == 0

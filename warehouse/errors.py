@@ -1,0 +1,22 @@
+"""Errors of the warehouse that the command line reports without importing DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+LOCK_TIMEOUT_ENV = "BULLETINS_LOCK_TIMEOUT"
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process kept the DuckDB file locked for longer than the lock timeout."""
+
+    def __init__(self, path: Path, pid: int, command: str, waited: float) -> None:
+        self.path, self.pid, self.command, self.waited = path, pid, command, waited
+        super().__init__(
+            f"{path} is locked by PID {pid} ({command}), still after {waited:g} s ({LOCK_TIMEOUT_ENV}): "
+            "query the analyst copy with `bulletins sql`, or close that session"
+        )
+
+    def __reduce__(self) -> tuple[type[WarehouseLocked], tuple[Path, int, str, float]]:
+        # Prefect pickles a failed task's exception; the default would call __init__ with the message.
+        return (WarehouseLocked, (self.path, self.pid, self.command, self.waited))
