@@ -20,6 +20,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/bench_backfill.py
+	$(BIN)/python bench/bench_after_load.py
 
 # docs/schema.md, the data dictionary, from the comments the migrations write.
 schema-doc: install

@@ -91,3 +91,27 @@ def test_a_daily_run_asks_the_timeline_only_for_posts_after_the_newest_one_store
     timeline_requests = [path for path in handler.requests_seen if "/tweets" in path]
     assert timeline_requests and all(f"since_id={cursor}" in path for path in timeline_requests)
     assert daily.rows_appended == 0
+
+
+def test_an_analyst_session_on_the_copy_never_stops_an_ingest_and_sql_answers_while_the_writer_holds_the_lock(
+    prefect_harness: None, bulletins_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flows.cli import main
+    from flows.ingest import ingest
+    from tests.holder import held_open
+
+    curated = tmp_path / "figures.yaml"
+    curated.write_bytes((REPO / "curated" / "figures.yaml").read_bytes())
+    monkeypatch.setenv("BULLETINS_CURATED_FILE", str(curated))
+    ingest(source="curated", mode="backfill")
+    query = "SELECT value FROM observations_latest WHERE metric = 'killed_cumulative'"
+
+    with held_open(bulletins_home / "analyst.duckdb", read_only=True) as analyst:
+        assert analyst.query(query) == [[600.0]]
+        curated.write_text(curated.read_text().replace("value: 600", "value: 610"))
+        assert ingest(source="curated", mode="backfill").rows_appended == 1  # not blocked by the reader
+        assert analyst.query(query) == [[600.0]]  # the open session keeps its snapshot
+    with held_open(bulletins_home / "warehouse.duckdb") as _writer:  # as a running ingest holds it
+        assert main(["sql", "--format", "csv", query]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "610.0"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import duckdb
 import pytest
 
 from extractors.observation import Observation
+from tests.holder import held_open
 from warehouse.analyst_copy import publish_analyst_copy
 from warehouse.db import WarehouseLocked, connect, schema_version
 from warehouse.load import append_observations, observations_frame
@@ -29,58 +27,6 @@ APRIL = Observation(
     value=174.5, unit="km2", quote="In April Russian forces gained about 174.5 square kilometers.",
     published_at=date(2025, 5, 1), parser_version="isw-1", url="http://127.0.0.1/b", document_sha256="b" * 64,
 )
-
-# A second process that opens a DuckDB file and keeps it open. Each line on its stdin is SQL to run
-# (the rows come back as one JSON line), `sleep SECONDS`, or `close` (drop the connection, stay alive).
-HOLDER = """
-import json, sys, time
-import duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read_only")
-print("ready", flush=True)
-for line in sys.stdin:
-    if line.startswith("sleep "):
-        time.sleep(float(line.split()[1]))
-    elif line.strip() == "close":
-        con.close()
-    else:
-        print(json.dumps(con.execute(line).fetchall(), default=str), flush=True)
-"""
-
-
-class Holder:
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-        self.pid = process.pid
-
-    def send(self, *lines: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("".join(f"{line}\n" for line in lines))
-        self.process.stdin.flush()
-
-    def query(self, sql: str) -> list[list[object]]:
-        self.send(sql)
-        assert self.process.stdout is not None
-        return json.loads(self.process.stdout.readline())
-
-
-@contextmanager
-def held_open(path: Path, *, read_only: bool = False) -> Iterator[Holder]:
-    """`path` opened by another Python process (read-only or for writing) until the block ends."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), "read_only" if read_only else "write"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert process.stdout is not None
-        ready = process.stdout.readline()
-        if ready != "ready\n":
-            process.kill()
-            raise AssertionError(f"the holder did not open {path}: {process.communicate()[1]}")
-        yield Holder(process)
-    finally:
-        process.kill()
-        process.communicate(timeout=30)
-
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
