@@ -38,6 +38,7 @@ from warehouse.load import Anomaly, LoadBatch, load_batch, record_anomalies
 from warehouse.raw_store import RawStore, StoredDocument, already_parsed, latest_validators, stored_documents
 
 BATCH_SIZE = 50
+WARNINGS_STATE = "Completed with warnings"
 FINAL_STATUS = {"clean": "completed", "warning": "completed_with_warnings", "critical": "failed"}
 
 
@@ -198,14 +199,21 @@ def ingest(
         raise IngestFailed(summary)
     logger.info(summary.message)
     if report.run_status == "warning":
-        return Completed(name="Completed with warnings", message=summary.message, data=summary)
+        return Completed(name=WARNINGS_STATE, message=summary.message, data=summary)
     return summary
 
 
 @flow(name="backfill", log_prints=True)
 def backfill(source: str = "isw", date_from: date | None = None, date_to: date | None = None) -> RunSummary | State:
-    """Re-read every document of a source published in a date range (a subflow of `ingest`)."""
-    return ingest(source=source, date_from=date_from, date_to=date_to, mode="backfill")
+    """Re-read every document of a source published in a date range (a subflow of `ingest`).
+
+    Returns the subflow's state, so "Completed with warnings" and "Failed" carry through to this run.
+    """
+    state = ingest(source=source, date_from=date_from, date_to=date_to, mode="backfill", return_state=True)
+    summary = state.result()  # a failed run raises here, failing this one too
+    if state.name == WARNINGS_STATE:
+        return Completed(name=WARNINGS_STATE, message=state.message, data=summary)
+    return summary
 
 
 def _finish(

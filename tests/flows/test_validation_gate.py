@@ -252,3 +252,23 @@ def test_a_source_with_nothing_new_for_longer_than_its_schedule_fails_as_stale(
         stale = con.execute("SELECT kind, severity FROM anomalies").fetchall()
     assert [status for (status,) in runs][1:] == ["completed", "failed"]
     assert stale == [("stale", "critical")]
+
+
+def test_a_backfill_run_carries_the_warning_state_of_its_ingest(
+    prefect_harness: None, bulletins_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.ingest import backfill
+
+    with serve_handler(genstaff_handler(load_days(REPO / "samples" / "genstaff" / "data"))) as url:
+        monkeypatch.setenv("BULLETINS_GENSTAFF_BASE_URL", url)
+        state = backfill(source="genstaff", date_from=date(2025, 12, 20), date_to=date(2025, 12, 31),
+                         return_state=True)
+    assert (state.type.value, state.name) == ("COMPLETED", "Completed with warnings")
+    assert state.result().status == "completed_with_warnings"
+    with connect(bulletins_home / "warehouse.duckdb") as con:
+        flagged = con.execute("SELECT expectation, detail FROM validation_warnings").fetchall()
+    # A real jump in the General Staff's counts of late December 2025: more than 5x the trailing median.
+    assert [expectation for expectation, _ in flagged] == [
+        "expect_column_values_to_be_between(increase_over_median)"
+    ]
+    assert "trailing_median_increase=" in flagged[0][1]
