@@ -149,13 +149,13 @@ def ingest(
     module = source_module(source)
 
     since, cursor = incremental_start(settings, source, started_at) if mode == "incremental" else (None, None)
+    discovery_error: FetchError | None = None
     try:
         discover = discover_documents.with_options(retries=settings.discover_retries)
         refs = discover(source, settings, since, date_from, date_to, cursor)
     except FetchError as error:
-        message = f"{source} could not be reached: {error}"
-        _finish(settings, summary, started_at, [], [_unreachable(message)])
-        raise SourceUnreachable(message) from error
+        # The run fails, but documents already in the raw store are still read first.
+        discovery_error, refs = error, []
     summary.documents_discovered = len(refs)
     logger.info("%s: %d documents to look at", source, len(refs))
 
@@ -177,6 +177,10 @@ def ingest(
         anomalies += outcome.anomalies
         progress.advance(len(batch_refs) + len(batch_stored))
     progress.close()
+    if discovery_error is not None:
+        message = f"{source} could not be reached: {discovery_error}"
+        _finish(settings, summary, started_at, problems, [*anomalies, _unreachable(message)])
+        raise SourceUnreachable(message) from discovery_error
 
     marks = [r.lastmod for r in refs if r.lastmod] or [
         datetime.combine(r.published, datetime.min.time(), UTC) for r in refs if r.published

@@ -150,3 +150,25 @@ def test_an_unreachable_source_fails_the_run_and_the_command_exits_non_zero(
         runs = con.execute("SELECT status, message FROM ingest_runs").fetchall()
     assert [status for status, _ in runs] == ["failed", "failed"]
     assert all("could not be reached" in message for _, message in runs)
+
+
+def test_stored_documents_are_re_read_even_when_the_source_is_down(
+    prefect_harness: None, bulletins_home: Path, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.ingest import SourceUnreachable, ingest
+
+    _ingest(site, monkeypatch)
+    with connect(bulletins_home / "warehouse.duckdb") as con:
+        con.execute("DELETE FROM parsed_documents")  # as after a parser upgrade: every document unread
+    monkeypatch.setenv("BULLETINS_ISW_BASE_URL", "http://127.0.0.1:9")  # nothing listens: discovery fails
+    monkeypatch.setenv("BULLETINS_HTTP_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("BULLETINS_DISCOVER_RETRIES", "0")
+    with pytest.raises(SourceUnreachable):
+        ingest(source="isw", **ARCHIVE)
+    with connect(bulletins_home / "warehouse.duckdb") as con:
+        reread = con.execute("SELECT count(*) FROM parsed_documents").fetchone()
+        last_run = con.execute(
+            "SELECT status, observations_parsed FROM ingest_runs ORDER BY started_at DESC"
+        ).fetchone()
+    assert reread == (14,)
+    assert last_run is not None and last_run[0] == "failed" and last_run[1] > 0
