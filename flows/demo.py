@@ -102,3 +102,10 @@ def print_figures(settings: Settings) -> None:
         con.sql(COST_PER_KM2).show(max_rows=30, max_width=200)
         rows = con.execute("SELECT count(*) FROM observations").fetchone()
         print(f"observations stored: {rows[0] if rows else 0} rows in {settings.warehouse_path}")
+    with connect(settings.analyst_path, read_only=True) as con:
+        from report import build_report
+
+        report = build_report(con, settings.reports_dir)
+    print(f"charts: {report.html} (and PNGs beside it)")
+    print(f"validation reports (Great Expectations Data Docs): {settings.data_docs_dir / 'site' / 'index.html'}")
+    print(f"query it: .venv/bin/bulletins sql \"FROM territory_monthly\"  (reads {settings.analyst_path})")
