@@ -11,7 +11,8 @@
 --   trailing_median_increase  median daily increase over the 30 reports before this one
 --   increase_over_median      daily_increase / trailing_median_increase, only when that median is at
 --                             least 10 a day: for series that move by a handful (missiles, planes),
---                             5 times the median is ordinary noise (68 warnings on 2024-2025 data)
+--                             5 times the median is ordinary noise (68 warnings on 2024-2025 data),
+--                             and only after 10 reports: the median of two days judges nothing
 --   decrease_share            (previous_value - value) / previous_value when the series fell
 --   stored_value, stored_version, stored_url
 --                             the stored current statement of the same key when its value differs:
@@ -68,7 +69,12 @@ cumulative AS (
                PARTITION BY source, metric, subject, assessment
                ORDER BY period_end, row_position NULLS FIRST
                ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
-           ) AS trailing_median_increase
+           ) AS trailing_median_increase,
+           count(daily_increase) OVER (
+               PARTITION BY source, metric, subject, assessment
+               ORDER BY period_end, row_position NULLS FIRST
+               ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
+           ) AS trailing_reports
     FROM cumulative_increases
 ),
 restated AS (
@@ -120,7 +126,8 @@ SELECT
     c.previous_period_end,
     c.daily_increase,
     c.trailing_median_increase,
-    CASE WHEN c.trailing_median_increase >= 10 THEN c.daily_increase / c.trailing_median_increase END
+    CASE WHEN c.trailing_median_increase >= 10 AND c.trailing_reports >= 10
+         THEN c.daily_increase / c.trailing_median_increase END
         AS increase_over_median,
     CASE WHEN c.value < c.previous_value THEN (c.previous_value - c.value) / c.previous_value END
         AS decrease_share,
