@@ -13,6 +13,8 @@ What `parse` returns or raises, by input:
 
 A figure is only kept when its period can be read from its sentence (DESIGN.md §4 rules); a
 figure with no period cannot be keyed and is dropped rather than guessed.
+
+Reading the page (lxml), finding its body, blocks and date live in `extractors.isw_html`.
 """
 
 from __future__ import annotations
@@ -22,43 +24,29 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-
 from extractors.catalogue import METRICS, SQ_MI_TO_KM2, WAR_START
 from extractors.isw_discover import discover, parse_sitemap, report_date_from_url
+from extractors.isw_html import (
+    BODY_CONTAINERS,
+    FALLBACK_MIN_CHARS,
+    FOOTNOTE_MARKER,
+    MIN_BODY_CHARS,
+    article_blocks,
+    clean_text,
+    find_article_body,
+    page_text,
+    published_date,
+    read_page,
+)
 from extractors.numbers import Quantity, find_areas, find_quantities
 from extractors.observation import Observation
-from extractors.periods import DAY_DATE, MONTH, PeriodMatch, find_periods, parse_date
+from extractors.periods import DAY_DATE, PeriodMatch, find_periods, parse_date
 
 SOURCE = "isw"
 PARSER_VERSION = "isw-1"
 
 log = logging.getLogger(__name__)
 
-# Known article containers, most specific first (old Drupal, WordPress, generic).
-# Known article containers, most specific first (old Drupal, WordPress, generic), each with a word
-# that must occur in the page for the selector to be worth running (CSS matching is the slow part).
-BODY_SELECTORS: tuple[tuple[str, bytes], ...] = (
-    ("div.field-name-body", b"field-name-body"),
-    ("div.entry-content", b"entry-content"),
-    ("article .wp-block-post-content", b"wp-block-post-content"),
-    (".wp-block-post-content", b"wp-block-post-content"),
-    ("div.post-content", b"post-content"),
-    ("div.article-content", b"article-content"),
-    ("main article", b"<article"),
-    ("article", b"<article"),
-)
-MIN_BODY_CHARS = 200  # a container with less paragraph text is a teaser or a shell, not the body
-# Without a known container, the largest block of <p>s must hold at least a sentence.
-FALLBACK_MIN_CHARS = 40
-_BLOCK_TAGS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "dd"]
-_BLOCK_TAG_SET = frozenset(_BLOCK_TAGS)
-_NOISE_TAGS = ["script", "style", "noscript", "nav", "aside", "form", "footer", "svg"]
-
-FOOTNOTE_MARKER = re.compile(r"\s*\[(?:\d{1,3}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\]")
-_ENDNOTE_LINE = re.compile(r"^\s*\[(?:\d{1,3}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\]")
-_ENDNOTES_HEADING = re.compile(r"^\s*(?:endnotes|notes|sources|citations)\s*:?\s*$", re.IGNORECASE)
-_LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z'’ -]{2,60}):\s")
 # Abbreviations that end with a period but not a sentence.
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Adm|Mr|Mrs|Ms|Dr|St|No|vs|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
@@ -98,9 +86,6 @@ _CLAIM_AFTER = re.compile(
 _CONFIDENCE = re.compile(r"\b(almost\s+certainly|highly\s+likely|very\s+likely|likely|probably)\b[^.;]{0,60}$")
 _YEAR_CONTEXT = re.compile(r"\b(?:in|the|of|since|during)\s+$|['’]s\s+$", re.IGNORECASE)
 _CUTOFF = re.compile(r"data\s+cut[\s-]?off", re.IGNORECASE)
-_HEADER_DATE = re.compile(
-    rf"(?P<date>{MONTH}\s+\d{{1,2}},?\s+20\d\d),?\s+\d{{1,2}}(?::\d{{2}})?\s*[ap]\.?m\.?\s*(?:ET|EST|EDT)\b"
-)
 
 
 class ReportBodyNotFound(ValueError):
@@ -111,8 +96,8 @@ def parse(
     body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
     """The catalogue figures of one report. PURE: no I/O. See the module docstring for errors."""
-    soup = _soup(body)
-    article = find_article_body(soup, body.lower())
+    root = read_page(body)
+    article = find_article_body(root, body.lower())
     if article is None:
         # Never "no figures": a page whose report cannot be located means the layout changed.
         raise ReportBodyNotFound(
@@ -120,7 +105,7 @@ def parse(
             f"{FALLBACK_MIN_CHARS}+ characters): the page layout may have changed"
         )
     blocks = article_blocks(article)
-    published = published or published_date(soup, url)
+    published = published or published_date(root, url)
     observations: list[Observation] = []
     context: _Context | None = None
     for label, text in blocks:
@@ -135,100 +120,10 @@ def parse(
                         f"{url or 'document'}: cannot date the report (no published date given, none in "
                         "the page's metadata, header or URL)"
                     )
-                cutoff = data_cutoff(soup.get_text(" "), published)
+                cutoff = data_cutoff(page_text(root), published)
                 context = _Context(published, cutoff, url, sha256)
             observations.extend(sentence_observations(sentence, context, label))
     return _one_per_key(observations)
-
-
-def _soup(body: bytes) -> BeautifulSoup:
-    if not body or not body.strip():
-        raise ValueError("empty document: nothing to parse")
-    if b"\x00" in body[:4096]:
-        raise ValueError("binary document (NUL bytes): not an HTML report")
-    soup = BeautifulSoup(body, "lxml")
-    title = soup.title.get_text(" ", strip=True).lower() if soup.title else ""
-    if title.startswith("just a moment") or "attention required" in title:
-        raise ValueError(f"a bot-challenge page ({title!r}), not a report")
-    return soup
-
-
-def find_article_body(soup: BeautifulSoup, html: bytes | None = None) -> Tag | None:
-    """The element holding the report: a known container, else the largest block of <p>s.
-    `html`, the page's bytes, only lets selectors whose class is absent from the page be skipped."""
-    for noise in soup.find_all(_NOISE_TAGS):
-        noise.decompose()
-    for selector, marker in BODY_SELECTORS:
-        if html is not None and marker not in html:
-            continue
-        candidates = soup.select(selector)
-        best = max(candidates, key=_paragraph_chars, default=None)
-        if best is not None and _paragraph_chars(best) >= MIN_BODY_CHARS:
-            return best
-    chars_by_parent: dict[int, tuple[Tag, int]] = {}
-    for paragraph in soup.find_all("p"):
-        parent = paragraph.parent
-        if isinstance(parent, Tag):
-            _, total = chars_by_parent.get(id(parent), (parent, 0))
-            chars_by_parent[id(parent)] = (parent, total + len(paragraph.get_text(strip=True)))
-    # Too little paragraph text anywhere (or none): the report is not on this page as we know it.
-    best, chars = max(chars_by_parent.values(), key=lambda pair: pair[1], default=(None, 0))
-    return best if chars >= FALLBACK_MIN_CHARS else None
-
-
-def _paragraph_chars(element: Tag) -> int:
-    paragraphs = element.find_all("p")
-    if not paragraphs:  # old pages with <br>-separated text and no <p>
-        return len(element.get_text(strip=True))
-    return sum(len(p.get_text(strip=True)) for p in paragraphs)
-
-
-def article_blocks(article: Tag) -> list[tuple[str | None, str]]:
-    """(label, cleaned text) of each paragraph-like block before the endnotes, in order."""
-    for line_break in article.find_all("br"):
-        line_break.replace_with(NavigableString("\n"))
-    for marker in article.find_all(["sup", "a"]):
-        if FOOTNOTE_MARKER.fullmatch(" " + marker.get_text(strip=True)) or (
-            marker.name == "sup" and marker.get_text(strip=True).isdigit()
-        ):
-            marker.decompose()
-    elements = [t for t in article.find_all(_BLOCK_TAGS) if not _holds_blocks(t)] or [article]
-    blocks: list[tuple[str | None, str]] = []
-    heading_label: str | None = None  # "Unconfirmed claims:" standing alone labels the blocks after it
-    for element in elements:
-        raw = element.get_text()
-        if _ENDNOTES_HEADING.match(raw):
-            break
-        if _ENDNOTE_LINE.match(raw):
-            continue
-        if element.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            heading_label = None
-        for line in raw.split("\n") if element is article else [raw]:
-            text = clean_text(line)
-            if not text:
-                continue
-            label = _LABEL.match(text + " ")
-            if label and label.end() >= len(text):
-                heading_label = label.group("label").lower()
-                continue
-            blocks.append((label.group("label").lower() if label else heading_label, text))
-    return blocks
-
-
-def _holds_blocks(element: Tag) -> bool:
-    return any(getattr(inner, "name", None) in _BLOCK_TAG_SET for inner in element.descendants)
-
-
-def clean_text(text: str) -> str:
-    """Whitespace normalised, footnote markers removed ("kilometers.[4]" -> "kilometers.")."""
-    text = " ".join(text.replace("\xa0", " ").split())
-    text = FOOTNOTE_MARKER.sub(lambda m: " " if _glued_to_word(text, m) else "", text)
-    return " ".join(text.split())
-
-
-def _glued_to_word(text: str, marker: re.Match[str]) -> bool:
-    after = text[marker.end() : marker.end() + 1]
-    return bool(after) and after.isalnum()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -245,34 +140,6 @@ def split_sentences(text: str) -> list[str]:
 def _may_hold_figures(sentence: str) -> bool:
     lowered = sentence.lower()
     return any(word in lowered for word in ("square", "sq", "km", "casualt", "killed and wounded"))
-
-
-def published_date(soup: BeautifulSoup, url: str | None) -> date | None:
-    """The report's date: page metadata, a <time>, the "March 31, 2025, 6:15pm ET" line, the URL."""
-    for attributes in ({"property": "article:published_time"}, {"name": "article:published_time"}):
-        meta = soup.find("meta", attrs=attributes)
-        if isinstance(meta, Tag) and _iso_date(str(meta.get("content", ""))):
-            return _iso_date(str(meta.get("content", "")))
-    for time_tag in soup.find_all("time"):
-        found = _iso_date(str(time_tag.get("datetime", "")))
-        if found:
-            return found
-    header = _HEADER_DATE.search(soup.get_text(" ")[:20000])
-    if header:
-        try:
-            return parse_date(header.group("date"), date.max)
-        except ValueError:
-            pass
-    return report_date_from_url(url) if url else None
-
-
-def _iso_date(value: str) -> date | None:
-    # The date as written, before any time and offset: WordPress writes local (ET) time with an
-    # offset, and the bulletin's date is the ET date.
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
 
 
 def data_cutoff(text: str, published: date) -> date | None:
@@ -441,8 +308,13 @@ def _one_per_key(observations: list[Observation]) -> list[Observation]:
 
 
 __all__ = [
+    "BODY_CONTAINERS",
+    "FALLBACK_MIN_CHARS",
+    "FOOTNOTE_MARKER",
+    "MIN_BODY_CHARS",
     "PARSER_VERSION",
     "SOURCE",
+    "ReportBodyNotFound",
     "article_blocks",
     "clean_text",
     "data_cutoff",
