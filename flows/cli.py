@@ -200,8 +200,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     # The analyst copy, when there is one, so the report never waits on the pipeline's write lock.
-    analyst_copy = settings.home / "analyst.duckdb"
-    database = analyst_copy if analyst_copy.exists() else settings.warehouse_path
+    database = settings.analyst_path if settings.analyst_path.exists() else settings.warehouse_path
     if not database.exists():
         raise UsageError(f"no warehouse at {database}: run `bulletins demo` or an ingest first")
     import duckdb

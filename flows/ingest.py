@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import duckdb
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -225,32 +226,33 @@ def _finish(
     anomalies: list[Anomaly],
 ) -> RunReport:
     """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
-    with connect(settings.warehouse_path, read_only=True) as con:
-        carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
-    merged = run_report.merge([*problems, *run_report.anomaly_problems(anomalies), *carried])
-    status = RunReport(summary.source, summary.run_id, merged).run_status
-    summary.status = FINAL_STATUS[status]
-    summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count,
-                         "carried": p.carried} for p in merged]
-    summary.message = _message(summary)
-    unreachable = [a.detail for a in anomalies if a.kind == "unreachable"]
-    if unreachable:
-        summary.message = f"{unreachable[0]} ({summary.message})"
-    finish_run(settings, summary)
+    from flows.alerts import send_alert
+    from warehouse.analyst_copy import publish_analyst_copy
+
     with connect(settings.warehouse_path) as con:
-        record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
+        carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
         report = RunReport(
-            summary.source, summary.run_id, merged,
-            report_location=_data_docs(settings, con, started_at, summary.run_id),
+            summary.source, summary.run_id,
+            run_report.merge([*problems, *run_report.anomaly_problems(anomalies), *carried]),
             flow_run_url=flow_run.get_flow_run_ui_url(),
         )
-    # A slow webhook must not hold the write lock: the alert gets its own short connection.
-    from flows.alerts import send_alert
-
+        summary.status = FINAL_STATUS[report.run_status]
+        summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count,
+                             "carried": p.carried} for p in report.problems]
+        summary.message = _message(summary)
+        unreachable = [a.detail for a in anomalies if a.kind == "unreachable"]
+        if unreachable:
+            summary.message = f"{unreachable[0]} ({summary.message})"
+        finish_run(con, summary)
+        record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
+        report = replace(report, report_location=_data_docs(settings, con, started_at, summary.run_id))
+    # A slow webhook must not hold the write lock while the reports are built: its own connection,
+    # which then publishes the analyst copy (alerts included).
     with connect(settings.warehouse_path) as con:
         # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
         send_alert(report, settings, con, timeout=settings.alert_timeout_s)
-    _publish_analyst_copy(settings)
+        copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report)
     return report
 
@@ -267,22 +269,12 @@ def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: dateti
     return index.resolve().as_uri()
 
 
-def _publish_analyst_copy(settings: Settings) -> None:
-    from warehouse.analyst_copy import publish_analyst_copy
-
-    with connect(settings.warehouse_path) as con:
-        copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
-    logging.getLogger("bulletins").info("analyst copy published: %s (%.1f s)", copy.path, copy.seconds)
-
-
 def _unreachable(message: str) -> Anomaly:
     return Anomaly(kind="unreachable", check_name="source_unreachable", severity="critical", detail=message)
 
 
-def _document_metrics(frame: object, parser_version: str) -> list[tuple[str, str, str]]:
-    import pandas as pd
-
-    assert isinstance(frame, pd.DataFrame)
+def _document_metrics(frame: pd.DataFrame, parser_version: str) -> list[tuple[str, str, str]]:
+    """(document, parser version, metric) for each metric a document yielded: its figures' fingerprint."""
     if frame.empty:
         return []
     pairs = frame[["document_sha256", "metric"]].dropna().drop_duplicates()

@@ -7,7 +7,7 @@ or unreachable source — so that one message per run can be sent (never one per
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Kind = Literal["validation", "anomaly", "stale", "unreachable"]
@@ -52,7 +52,6 @@ class RunReport:
     # Where the full report lies: the Data Docs page, or a SQL query to run.
     report_location: str | None = None
     flow_run_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> Literal["clean", "warning", "critical"]:

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from flows.settings import Settings
 from warehouse.db import connect
 
@@ -52,22 +54,21 @@ def start_run(settings: Settings, summary: RunSummary, parameters: dict[str, Any
         )
 
 
-def finish_run(settings: Settings, summary: RunSummary) -> None:
-    with connect(settings.warehouse_path) as con:
-        con.execute(
-            """
-            UPDATE ingest_runs SET
-                finished_at = ?, status = ?, documents_discovered = ?, documents_fetched = ?,
-                documents_unchanged = ?, documents_failed = ?, observations_parsed = ?,
-                rows_appended = ?, rows_quarantined = ?, rows_warned = ?, watermark = ?, cursor = ?,
-                message = ?, problems = ?
-            WHERE run_id = ?
-            """,
-            [datetime.now(UTC), summary.status, summary.documents_discovered, summary.documents_fetched,
-             summary.documents_unchanged, summary.documents_failed, summary.observations_parsed,
-             summary.rows_appended, summary.rows_quarantined, summary.rows_warned, summary.watermark,
-             summary.cursor, summary.message, json.dumps(summary.problems, default=str), summary.run_id],
-        )
+def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    con.execute(
+        """
+        UPDATE ingest_runs SET
+            finished_at = ?, status = ?, documents_discovered = ?, documents_fetched = ?,
+            documents_unchanged = ?, documents_failed = ?, observations_parsed = ?,
+            rows_appended = ?, rows_quarantined = ?, rows_warned = ?, watermark = ?, cursor = ?,
+            message = ?, problems = ?
+        WHERE run_id = ?
+        """,
+        [datetime.now(UTC), summary.status, summary.documents_discovered, summary.documents_fetched,
+         summary.documents_unchanged, summary.documents_failed, summary.observations_parsed,
+         summary.rows_appended, summary.rows_quarantined, summary.rows_warned, summary.watermark,
+         summary.cursor, summary.message, json.dumps(summary.problems, default=str), summary.run_id],
+    )
 
 
 def incremental_start(settings: Settings, source: str, now: datetime) -> tuple[datetime, str | None]:

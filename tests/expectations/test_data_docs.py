@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from great_expectations.data_context import project_manager
 from expectations.data_docs import DataDocsError, StoredValidation, build_data_docs, stored_validations
 from expectations.validate import DEFAULT_SUITE_PATH, validate_batch
 from extractors.observation import Observation
+from tests.observations import isw_gain
 from warehouse.db import connect
 from warehouse.load import observations_frame
 
@@ -25,23 +25,6 @@ SECOND_RUN_AT = datetime(2025, 4, 3, 6, 0, tzinfo=UTC)
 THIRD_RUN_AT = datetime(2025, 4, 4, 6, 0, tzinfo=UTC)
 SUITE = json.loads(DEFAULT_SUITE_PATH.read_text(encoding="utf-8"))["name"]
 NEGATIVE_GAIN = -4321.0  # fails the suite's critical "value is never negative"
-
-
-def isw_gain(**changes: object) -> Observation:
-    observation = Observation(
-        source="isw",
-        metric="territory_gained",
-        period_start=date(2025, 3, 1),
-        period_end=date(2025, 3, 31),
-        value=203.0,
-        unit="km2",
-        quote="Our assessment: Russian troops took 203 square kilometers during March.",
-        published_at=date(2025, 4, 1),
-        parser_version="isw-1",
-        url="http://127.0.0.1/isw/russian-offensive-campaign-assessment-april-1-2025",
-        document_sha256="a" * 64,
-    )
-    return replace(observation, **changes)
 
 
 def store_validation(

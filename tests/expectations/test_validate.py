@@ -22,6 +22,7 @@ from expectations.validate import (
 )
 from extractors import catalogue
 from extractors.observation import OBSERVATION_FIELDS, Observation
+from tests.observations import isw_gain
 
 TODAY = date(2025, 6, 1)
 WAR_START = catalogue.WAR_START
@@ -54,23 +55,6 @@ CUMULATIVE_FROM_WAR_START = (
 PERIOD_BEFORE_WAR = "expect_column_values_to_be_between(period_start)"
 QUOTE_NOT_BLANK = "expect_column_values_to_match_regex(quote)"
 URL_PRESENT = "expect_column_values_to_not_be_null(url)"
-
-
-def isw_gain(**changes: object) -> Observation:
-    observation = Observation(
-        source="isw",
-        metric="territory_gained",
-        period_start=date(2025, 3, 1),
-        period_end=date(2025, 3, 31),
-        value=203.0,
-        unit="km2",
-        quote="Our assessment: Russian troops took 203 square kilometers during March.",
-        published_at=date(2025, 4, 1),
-        parser_version="isw-1",
-        url="http://127.0.0.1/isw/russian-offensive-campaign-assessment-april-1-2025",
-        document_sha256="a" * 64,
-    )
-    return replace(observation, **changes)
 
 
 def clean_observations() -> dict[str, Observation]:

@@ -7,32 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from extractors.catalogue import WAR_START
-from extractors.observation import Observation
 from flows.cli import main
 from flows.pipeline import validate_observations
+from tests.observations import genstaff_count
 from warehouse.db import connect
 from warehouse.load import LoadBatch, append_observations, load_batch, observations_frame
 
 TODAY = date(2025, 7, 1)
 
 
-def personnel(day: date, value: float) -> Observation:
-    return Observation(
-        source="genstaff", metric="personnel_cumulative", period_start=WAR_START, period_end=day, value=value,
-        unit="persons", quote=f"General Staff report of {day}: personnel {value:g}", published_at=day,
-        parser_version="genstaff-1", url=f"http://127.0.0.1/api/v2/statistics/{day}", document_sha256=f"sha-{day}",
-    )
-
-
 def test_quarantine_lists_open_rows_and_release_loads_one_as_a_version(
     bulletins_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with connect(bulletins_home / "warehouse.duckdb") as con:
-        append_observations(con, observations_frame([personnel(date(2025, 3, 1), 880_000)]), "r0",
+        append_observations(con, observations_frame([genstaff_count(date(2025, 3, 1), 880_000)]), "r0",
                             datetime.now(UTC) - timedelta(days=2))
         # A report below the previous one: quarantined (a feed error, or so it looks).
-        batch = observations_frame([personnel(date(2025, 3, 2), 879_000)])
+        batch = observations_frame([genstaff_count(date(2025, 3, 2), 879_000)])
         validated = validate_observations(batch, source="genstaff", today=TODAY, con=con)
         load_batch(con, LoadBatch(run_id="r1", source="genstaff", recorded_at=datetime.now(UTC),
                                   observations=validated.valid, quarantined=validated.quarantined))
@@ -65,8 +56,8 @@ def test_validate_rechecks_stored_rows_with_the_current_suite_and_changes_nothin
     bulletins_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Rows stored before today's suite existed: one of them falls below the report before it.
-    rows = [personnel(date(2025, 3, 1), 880_000), personnel(date(2025, 3, 2), 870_000),
-            personnel(date(2025, 3, 3), 882_500)]
+    rows = [genstaff_count(date(2025, 3, 1), 880_000), genstaff_count(date(2025, 3, 2), 870_000),
+            genstaff_count(date(2025, 3, 3), 882_500)]
     with connect(bulletins_home / "warehouse.duckdb") as con:
         append_observations(con, observations_frame(rows), "old-run", datetime.now(UTC))
         before = con.execute("SELECT * FROM observations ORDER BY period_end").fetchall()

@@ -12,6 +12,7 @@ import pytest
 from extractors.catalogue import WAR_START
 from extractors.observation import Observation
 from flows.pipeline import validate_observations
+from tests.observations import genstaff_count
 from warehouse.db import connect
 from warehouse.load import LoadBatch, append_observations, load_batch, observations_frame
 from warehouse.validation_context import figure_in_quote, with_stored_context
@@ -32,16 +33,6 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
 
 
-def genstaff(day: date, value: float, metric: str = "personnel_cumulative") -> Observation:
-    unit = "persons" if metric == "personnel_cumulative" else "count"
-    return Observation(
-        source="genstaff", metric=metric, period_start=WAR_START, period_end=day, value=value, unit=unit,
-        quote=f"General Staff report of {day.isoformat()}: {metric.removesuffix('_cumulative')} {value:g}",
-        published_at=day, parser_version="genstaff-1", url=f"http://127.0.0.1/api/v2/statistics/{day}",
-        document_sha256=f"sha-{day}",
-    )
-
-
 def mod(metric: str, start: date, end: date, value: float, quote: str, *, published: date, url: str,
         qualifier: str = "exact", unit: str = "persons") -> Observation:
     return Observation(
@@ -57,8 +48,8 @@ def store(con: duckdb.DuckDBPyConnection, observations: list[Observation]) -> No
 def test_a_general_staff_personnel_total_below_the_previous_report_is_quarantined(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    store(con, [genstaff(date(2025, 3, 1) + timedelta(days=i), 880_000 + 1_200 * i) for i in range(10)])
-    batch = observations_frame([genstaff(date(2025, 3, 11), 879_500), genstaff(date(2025, 3, 12), 893_400)])
+    store(con, [genstaff_count(date(2025, 3, 1) + timedelta(days=i), 880_000 + 1_200 * i) for i in range(10)])
+    batch = observations_frame([genstaff_count(date(2025, 3, 11), 879_500), genstaff_count(date(2025, 3, 12), 893_400)])
     validated = validate_observations(batch, source="genstaff", today=TODAY, con=con)
 
     assert list(validated.quarantined["value"]) == [879_500.0]
@@ -72,10 +63,10 @@ def test_a_general_staff_personnel_total_below_the_previous_report_is_quarantine
 def test_a_small_equipment_correction_loads_flagged_and_a_large_fall_is_quarantined(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    store(con, [genstaff(date(2025, 4, 21), 1_368, "mlrs_cumulative"),
-                genstaff(date(2025, 4, 21), 3_700, "special_military_equip_cumulative")])
-    batch = observations_frame([genstaff(date(2025, 4, 22), 1_367, "mlrs_cumulative"),
-                                genstaff(date(2025, 4, 22), 3_300, "special_military_equip_cumulative")])
+    store(con, [genstaff_count(date(2025, 4, 21), 1_368, "mlrs_cumulative"),
+                genstaff_count(date(2025, 4, 21), 3_700, "special_military_equip_cumulative")])
+    batch = observations_frame([genstaff_count(date(2025, 4, 22), 1_367, "mlrs_cumulative"),
+                                genstaff_count(date(2025, 4, 22), 3_300, "special_military_equip_cumulative")])
     validated = validate_observations(batch, source="genstaff", today=TODAY, con=con)
 
     assert list(validated.valid["metric"]) == ["mlrs_cumulative"]
@@ -85,9 +76,9 @@ def test_a_small_equipment_correction_loads_flagged_and_a_large_fall_is_quaranti
 
 
 def test_a_day_far_above_the_trailing_median_is_a_warning(con: duckdb.DuckDBPyConnection) -> None:
-    store(con, [genstaff(date(2025, 5, 1) + timedelta(days=i), 950_000 + 1_000 * i) for i in range(31)])
+    store(con, [genstaff_count(date(2025, 5, 1) + timedelta(days=i), 950_000 + 1_000 * i) for i in range(31)])
     # The last stored report (May 31) says 980,000: 6,000 more in a day is 6 times the median.
-    batch = observations_frame([genstaff(date(2025, 6, 1), 980_000 + 6_000)])
+    batch = observations_frame([genstaff_count(date(2025, 6, 1), 980_000 + 6_000)])
     validated = validate_observations(batch, source="genstaff", today=TODAY, con=con)
 
     assert validated.quarantined.empty
