@@ -39,7 +39,7 @@ from extractors.isw_html import (
     read_page,
 )
 from extractors.numbers import Quantity, find_areas, find_quantities
-from extractors.observation import Observation
+from extractors.observation import Observation, Reading
 from extractors.periods import DAY_DATE, PeriodMatch, find_periods, parse_date
 
 SOURCE = "isw"
@@ -96,6 +96,13 @@ def parse(
     body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
     """The catalogue figures of one report. PURE: no I/O. See the module docstring for errors."""
+    return read(body, url=url, published=published, sha256=sha256).observations
+
+
+def read(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """`parse`, with the sentences that look like figures but could not be read (`Reading.unread`)."""
     root = read_page(body)
     article = find_article_body(root, body.lower())
     if article is None:
@@ -123,7 +130,7 @@ def parse(
                 cutoff = data_cutoff(page_text(root), published)
                 context = _Context(published, cutoff, url, sha256)
             observations.extend(sentence_observations(sentence, context, label))
-    return _one_per_key(observations)
+    return Reading(_one_per_key(observations))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -323,6 +330,7 @@ __all__ = [
     "parse",
     "parse_sitemap",
     "published_date",
+    "read",
     "report_date_from_url",
     "split_sentences",
 ]

@@ -73,6 +73,44 @@ SERIES_KEY: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class Unread:
+    """A sentence that carries a catalogue-like quantity (km², casualties, per day, ...) but gave no
+    observation, or whose period, attribution or unit the parser could not settle (DESIGN.md §4:
+    precision before recall). Never loaded as a figure: kept for review with its quote and reason.
+    """
+
+    source: str
+    quote: str
+    reason: str
+    published_at: date | None
+    parser_version: str
+    metric: str | None = None
+    """The catalogue metric the quantity looked like, when one could be told."""
+    value: float | None = None
+    url: str | None = None
+    document_sha256: str | None = None
+
+    def to_json(self) -> str:
+        """One JSON line with `"kind": "unread"` (`bulletins parse --show-unread`)."""
+        record = {"kind": "unread", **asdict(self)}
+        return json.dumps(record, default=_json_default, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a parser read in one document: the observations, and what it saw but could not read."""
+
+    observations: list[Observation] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float | None:
+        """Figures read / (read + unread); None when the document held neither."""
+        total = len(self.observations) + len(self.unread)
+        return len(self.observations) / total if total else None
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentRef:
     """A document that discovery found: where it is and what we know before fetching it.
 

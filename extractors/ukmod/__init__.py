@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from urllib.parse import urljoin
 
-from extractors.observation import DocumentRef, Observation
+from extractors.observation import DocumentRef, Observation, Reading
 from extractors.ukmod.channels import (
     Client,
     Post,
@@ -121,6 +121,13 @@ def parse(
     if kind == "rss":
         return parse_posts(read_rss_feed(body, url), sha256=sha256)
     return parse_text(_decode(body), url=url, published=published, sha256=sha256)
+
+
+def read(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """`parse`, with the sentences that look like figures but could not be read (`Reading.unread`)."""
+    return Reading(parse(body, url=url, published=published, sha256=sha256))
 
 
 def parse_text(
@@ -275,6 +282,7 @@ __all__ = [
     "parse_posts",
     "parse_recognised",
     "parse_text",
+    "read",
     "read_recognised",
     "recognise",
     "recognised_is_current",
