@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from extractors.catalogue import GENSTAFF_METRIC_SUFFIX, WAR_START, unit_for
-from extractors.observation import DocumentRef, Observation
+from extractors.observation import DocumentRef, Observation, Reading
+from extractors.source import Source, SourceSettings
 
 SOURCE = "genstaff"
 PARSER_VERSION = "genstaff-1"
@@ -201,6 +202,8 @@ def discover(
         )
         paging = data.get("paging")
         next_url = paging.get("next_url") if isinstance(paging, dict) else None
+        if next_url is not None and not isinstance(next_url, str):
+            raise ValueError(f"genstaff: listing page {url} has a 'paging.next_url' that is not text: {next_url!r:.80}")
         url = _onto_base(next_url, base_url) if next_url else None
     return pages
 
@@ -227,7 +230,11 @@ def _load(body: bytes, *, where: str = "body") -> dict[str, Any]:
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"genstaff: {where} is not JSON: {error}") from error
+        raise ValueError(f"genstaff: {where} is not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"genstaff: {where} nests JSON too deep to be an API response") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise ValueError(f"genstaff: {where} is not usable JSON: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
         message = document.get("message") if isinstance(document, dict) else None
         detail = f" (message: {message!r})" if message else ""
@@ -274,7 +281,10 @@ def _newest_date(records: list[Any]) -> date | None:
 def _count(raw: object) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer too large for a float: no real count
+        return None
     return value if math.isfinite(value) else None
 
 
@@ -282,3 +292,27 @@ def _onto_base(next_url: str, base_url: str) -> str:
     base = urlsplit(base_url)
     target = urlsplit(urljoin(base_url.rstrip("/") + "/", next_url))
     return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+
+
+def read(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """`parse` as a Reading: every stats field is a figure, so nothing is left unread."""
+    return Reading(parse(body, url=url, published=published, sha256=sha256))
+
+
+# What this source is, for the pipeline and the command line (extractors/source.py): declared once, here.
+DECLARATION = Source(
+    name=SOURCE,
+    title="General Staff of Ukraine's daily loss counts",
+    parser_version=PARSER_VERSION,
+    suite="genstaff",
+    discover=discover,
+    read=read,
+    settings=SourceSettings(
+        base_url_env="BULLETINS_GENSTAFF_BASE_URL",
+        base_url="https://russianwarship.rip",
+        public_hosts=frozenset({"russianwarship.rip"}),
+        stale_after_hours=36.0,
+    ),
+)

@@ -41,6 +41,7 @@ from extractors.isw_html import (
 from extractors.numbers import Quantity, find_areas, find_quantities
 from extractors.observation import Observation, Reading
 from extractors.periods import DAY_DATE, PeriodMatch, find_periods, parse_date
+from extractors.source import Source, SourceSettings
 
 SOURCE = "isw"
 PARSER_VERSION = "isw-1"
@@ -334,3 +335,21 @@ __all__ = [
     "report_date_from_url",
     "split_sentences",
 ]
+
+
+# What this source is, for the pipeline and the command line (extractors/source.py): declared once, here.
+DECLARATION = Source(
+    name=SOURCE,
+    title="ISW Russian Offensive Campaign Assessments",
+    parser_version=PARSER_VERSION,
+    suite="isw",
+    discover=discover,
+    read=read,
+    settings=SourceSettings(
+        base_url_env="BULLETINS_ISW_BASE_URL",
+        base_url="https://understandingwar.org",
+        public_hosts=frozenset({"understandingwar.org", "www.understandingwar.org",
+                                "criticalthreats.org", "www.criticalthreats.org"}),
+        stale_after_hours=36.0,
+    ),
+)

@@ -11,6 +11,7 @@ import gzip
 import io
 import logging
 import re
+import zlib
 from datetime import UTC, date, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -132,7 +133,7 @@ def _sitemap_entries(body: bytes, where: str) -> list[tuple[str, str, datetime |
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
                 body = unzipped.read(MAX_SITEMAP_BYTES + 1)
-        except OSError as error:
+        except (OSError, EOFError, zlib.error) as error:
             raise SitemapError(f"{where}: corrupt gzip sitemap ({error})") from None
         if len(body) > MAX_SITEMAP_BYTES:
             raise SitemapError(f"{where}: unzipped sitemap exceeds {MAX_SITEMAP_BYTES} bytes")
@@ -145,6 +146,8 @@ def _sitemap_entries(body: bytes, where: str) -> list[tuple[str, str, datetime |
         ) from None
     except ParseError as error:
         raise SitemapError(f"{where}: not well-formed XML ({error})") from None
+    except (LookupError, ValueError) as error:  # an encoding declaration expat cannot read
+        raise SitemapError(f"{where}: unreadable XML encoding ({error})") from None
     kind = {"sitemapindex": "sitemap", "urlset": "url"}.get(_local(root))
     if kind is None:
         raise SitemapError(f"{where}: root element <{_local(root)}> is neither <sitemapindex> nor <urlset>")
