@@ -241,7 +241,11 @@ def _one_line(error: ValidationError) -> str:
         "int_from_float": "expected a whole number",
         "float_parsing": "expected a number",
         "finite_number": "expected a finite number",
-        "greater_than": f"expected a number above {context.get('gt')}",
-        "greater_than_equal": f"expected {context.get('ge')} or more",
+        "greater_than": f"expected a number above {_number(context.get('gt'))}",
+        "greater_than_equal": f"expected {_number(context.get('ge'))} or more",
     }.get(first["type"], str(first["msg"]).lower())
     return f"{variable}={first.get('input')!r}: {expected}"
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
