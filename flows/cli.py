@@ -187,12 +187,17 @@ def _version() -> str:
 
 
 def _configure_logging(verbosity: int) -> None:
-    """-q: warnings and errors only; -v: debugging detail. Prefect reads its level when imported."""
-    level = {-1: "WARNING", 0: "INFO", 1: "DEBUG"}[verbosity]
-    if verbosity:
-        os.environ["PREFECT_LOGGING_LEVEL"] = level
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bulletins").setLevel(level)
+    """-q: warnings and errors only; -v: debugging detail too. Prefect reads its level when imported;
+    the project's own logger ("bulletins") prints to stderr at the same level."""
+    if not verbosity:
+        return
+    level = "WARNING" if verbosity < 0 else "DEBUG"
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
+    logger = logging.getLogger("bulletins")
+    logger.setLevel(level)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
 
 
 def _settings(*, sources: Sequence[str] = (), alerts: bool = False, http: bool = False) -> Settings:
