@@ -363,7 +363,10 @@ def _validate(args: argparse.Namespace) -> int:
              if checked.rows_reviewed else ""))
     for severity, expectation, rows in checked.failed:
         print(f"  {severity:8} {rows:5} {'row ' if rows == 1 else 'rows'}  {expectation}")
-    return 1 if checked.rows_failing_critical else 0
+    if checked.rows_waiting:
+        print(f"  {'open':8} {checked.rows_waiting:5} {'row ' if checked.rows_waiting == 1 else 'rows'}  "
+              f"waiting in quarantine for review: `bulletins quarantine --source {checked.source}`")
+    return 1 if checked.rows_failing_critical or checked.rows_waiting else 0
 
 
 def _quarantine(args: argparse.Namespace) -> int:

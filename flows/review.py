@@ -68,6 +68,8 @@ class Revalidation:
     failed: list[tuple[str, str, int]]  # (severity, expectation, rows)
     # Rows failing a critical expectation that a person released or acknowledged: not counted.
     rows_reviewed: int = 0
+    # Quarantined rows of the source still waiting for a person (open_quarantine): they fail it too.
+    rows_waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def validate_stored(settings: Settings, source: str, *, today: date | None = Non
         assert record is not None  # a non-empty frame is always validated
         record_validation(con, run_id, source, datetime.now(UTC), record)
         reviewed = _reviewed(validated.quarantined, con.execute(REVIEWED_ROWS, [source]).df())
+        waiting = con.execute("SELECT count(*) FROM open_quarantine WHERE source = ?", [source]).fetchone()
     failing = validated.quarantined[~reviewed]
     critical: dict[str, int] = {}
     for names in failing["failed_expectations"] if not failing.empty else []:
@@ -106,7 +109,7 @@ def validate_stored(settings: Settings, source: str, *, today: date | None = Non
         source=source, run_id=run_id, rows_checked=record.rows_checked,
         rows_failing_critical=len(failing), rows_warned=record.rows_warned,
         failed=[("critical", name, count) for name, count in critical.items()] + warnings,
-        rows_reviewed=int(reviewed.sum()),
+        rows_reviewed=int(reviewed.sum()), rows_waiting=int(waiting[0]) if waiting else 0,
     )
 
 
