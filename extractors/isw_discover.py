@@ -13,15 +13,18 @@ import logging
 import re
 import zlib
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree.ElementTree import Element, ParseError
 
-from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from extractors.http import FetchError, HttpClient, NotFound
 from extractors.observation import DocumentRef
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +219,8 @@ def _from_listing(
     client: HttpClient, base_url: str, since: datetime | None, date_from: date | None, date_to: date | None
 ) -> list[DocumentRef]:
     """Page through the report listing (newest first), at most MAX_LISTING_PAGES pages."""
+    from bs4 import BeautifulSoup  # only for a site without a usable sitemap: a daily run rarely needs it
+
     found: dict[str, DocumentRef] = {}
     page_url: str | None = base_url + LISTING_PATH
     visited: set[str] = set()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from extractors.sources import names as source_names
 from extractors.sources import parsing_names
+from flows.words import one_line
 from warehouse.errors import WarehouseLocked
 
 if TYPE_CHECKING:  # pydantic-settings is not needed by `bulletins parse`
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     loudness.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
                           help="print debugging detail too")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    from flows import cli_review as oncall  # its handlers use this module's helpers
 
     ingest = commands.add_parser("ingest", help="fetch what is new since the last run",
                                  epilog="example: bulletins ingest --source isw")
@@ -130,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: bulletins validate --source genstaff   (exit 1 when a critical expectation fails)",
     )
     validate.add_argument("--source", choices=source_names(), required=True, help=SOURCE_HELP)
-    validate.set_defaults(handler=_validate)
+    validate.set_defaults(handler=oncall.validate)
 
     quarantine = commands.add_parser(
         "quarantine", help="list quarantined rows waiting for review, or release one",
@@ -141,20 +143,20 @@ def _parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--source", choices=source_names(), help="only this source's rows: "
                             + ", ".join(source_names()))
     quarantine.add_argument("--all", action="store_true", help="include released, acknowledged and resolved rows")
-    quarantine.set_defaults(handler=_quarantine)
+    quarantine.set_defaults(handler=oncall.quarantine)
     actions = quarantine.add_subparsers(metavar="ACTION")
     release = actions.add_parser("release", help="load one quarantined row after review",
                                  epilog='example: bulletins quarantine release 3f9a1c2b7d10 --note "checked"')
     release.add_argument("quarantine_id", metavar="ID", help="the quarantine_id shown by `bulletins quarantine`")
     release.add_argument("--note", help="why it is released (kept with the row)")
-    release.set_defaults(handler=_release)
+    release.set_defaults(handler=oncall.release)
     acknowledge = actions.add_parser(
         "acknowledge", help="close one quarantined row after review without loading it",
         epilog='example: bulletins quarantine acknowledge 3f9a1c2b7d10 --note "a typo; the next post has it right"',
     )
     acknowledge.add_argument("quarantine_id", metavar="ID", help="the quarantine_id shown by `bulletins quarantine`")
     acknowledge.add_argument("--note", required=True, help="why it stays out (kept with the row)")
-    acknowledge.set_defaults(handler=_acknowledge)
+    acknowledge.set_defaults(handler=oncall.acknowledge)
 
     review = commands.add_parser(
         "review", help="list the figures the parsers saw but could not read (kept for review, never loaded)",
@@ -165,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
                         + ", ".join(source_names()))
     review.add_argument("--run", metavar="RUN_ID", help="only those of one run (default: every run)")
     review.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="show at most N (default 50)")
-    review.set_defaults(handler=_review)
+    review.set_defaults(handler=oncall.review)
     return parser
 
 
@@ -200,7 +202,7 @@ def _configure_logging(verbosity: int) -> None:
     logger.addHandler(handler)
 
 
-def _settings(*, sources: Sequence[str] = (), alerts: bool = False, http: bool = False) -> Settings:
+def command_settings(*, sources: Sequence[str] = (), alerts: bool = False, http: bool = False) -> Settings:
     """The settings this command uses, validated now (ConfigurationError: one line, exit 2)."""
     from flows.settings import Settings
 
@@ -225,7 +227,7 @@ def _parse(args: argparse.Namespace) -> int:
             observations = read_document(declared, body, url=args.url, published=args.published,
                                          sha256=hashlib.sha256(body).hexdigest()).observations
         except (OSError, ValueError, *declared.not_read_errors) as error:
-            raise UsageError(f"cannot read {path}: {_one_line(error)}") from None
+            raise UsageError(f"cannot read {path}: {one_line(error)}") from None
         for observation in observations:
             print(observation.to_json())
     return 0
@@ -235,7 +237,7 @@ def _sql(args: argparse.Namespace) -> int:
     from flows.sql_command import SqlCommandError, run_sql
     from flows.storage import readable_database
 
-    settings = _settings()
+    settings = command_settings()
     readable_database(settings)  # a missing home says so; nothing is created
     try:
         return run_sql(settings, args.query, params=args.param, output_format=args.format,
@@ -261,7 +263,7 @@ def _run_flow(source: str, **parameters: object) -> int:
     from flows.storage import check_writable_home
 
     try:
-        settings = _settings(sources=[source], alerts=True, http=True)
+        settings = command_settings(sources=[source], alerts=True, http=True)
     except ConfigurationError as error:
         # Refused before Prefect starts (seconds saved), and recorded as a failed run all the same.
         _record_refused_run(source, parameters, error)
@@ -277,7 +279,7 @@ def _run_flow(source: str, **parameters: object) -> int:
             print(f"bulletins: run failed: {error.summary.message}", file=sys.stderr)
             return 1
         if isinstance(error, Exception) and not isinstance(error, WarehouseLocked):
-            print(f"bulletins: {_one_line(error)}", file=sys.stderr)
+            print(f"bulletins: {one_line(error)}", file=sys.stderr)
             return 2 if _is_usage_problem(error) else 1
         raise error if isinstance(error, BaseException) else RuntimeError(state.message)
     summary = state.result()
@@ -301,7 +303,7 @@ def _record_refused_run(source: str, parameters: dict[str, object], error: Excep
 
     mode = str(parameters.get("mode", "incremental"))
     try:
-        settings = _settings()
+        settings = command_settings()
         check_writable_home(settings)
         summary = RunSummary(run_id=f"refused-{uuid.uuid4().hex[:12]}", source=source, mode=mode)
         refuse_run(settings, summary, {k: v for k, v in parameters.items() if k != "mode"}, f"failed: {error}")
@@ -313,7 +315,7 @@ def _demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
     from flows.storage import check_writable_home
 
-    settings = _settings(alerts=True, http=True)
+    settings = command_settings(alerts=True, http=True)
     check_writable_home(settings)
     configure_prefect(settings)
     return run_demo(settings)
@@ -322,7 +324,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from flows.storage import readable_database
 
-    settings = _settings()
+    settings = command_settings()
     # The analyst copy, when there is one, so the report never waits on the pipeline's write lock.
     database = readable_database(settings)
     import duckdb
@@ -337,122 +339,12 @@ def _report(args: argparse.Namespace) -> int:
     except NoFiguresError as error:
         raise UsageError(f"{error} ({database}): run `bulletins demo` or an ingest first") from None
     except duckdb.Error as error:
-        raise UsageError(f"cannot read {database}: {_one_line(error)}") from None
+        raise UsageError(f"cannot read {database}: {one_line(error)}") from None
     except OSError as error:
-        raise UsageError(f"cannot write the report to {output}: {_one_line(error)}") from None
+        raise UsageError(f"cannot write the report to {output}: {one_line(error)}") from None
     for path in (files.html, *files.pngs.values()):
         print(path)
     return 0
-
-
-def _validate(args: argparse.Namespace) -> int:
-    from flows.review import ReviewError, validate_stored
-    from flows.storage import check_writable_home, readable_database
-
-    settings = _settings()
-    readable_database(settings, prefer_analyst_copy=False)  # a missing warehouse says so
-    check_writable_home(settings)  # the result is recorded beside the runs' results
-    try:
-        checked = validate_stored(settings, args.source)
-    except ReviewError as error:
-        raise UsageError(str(error)) from None
-    print(f"{checked.source}: {plural(checked.rows_checked, 'stored figure')} checked against the current suite "
-          f"(recorded as {checked.run_id}); {checked.rows_failing_critical} fail a critical expectation, "
-          f"{checked.rows_warned} a warning"
-          + (f"; {plural(checked.rows_reviewed, 'row')} released or acknowledged after review not counted"
-             if checked.rows_reviewed else ""))
-    for severity, expectation, rows in checked.failed:
-        print(f"  {severity:8} {rows:5} {'row ' if rows == 1 else 'rows'}  {expectation}")
-    if checked.rows_waiting:
-        print(f"  {'open':8} {checked.rows_waiting:5} {'row ' if checked.rows_waiting == 1 else 'rows'}  "
-              f"waiting in quarantine for review: `bulletins quarantine --source {checked.source}`")
-    return 1 if checked.rows_failing_critical or checked.rows_waiting else 0
-
-
-def _quarantine(args: argparse.Namespace) -> int:
-    from flows.review import open_quarantine
-    from flows.storage import readable_database
-    from warehouse.db import connect
-
-    settings = _settings()
-    # The analyst copy: listing never waits for (nor blocks) a running ingest.
-    database = readable_database(settings)
-    with connect(database, read_only=True) as con:
-        rows = open_quarantine(con, source=args.source, include_resolved=args.all)
-    if rows.empty:
-        print("no quarantined rows" + ("" if args.all else " waiting for review"))
-        return 0
-    for row in rows.itertuples(index=False):
-        value = "" if row.value != row.value or row.value is None else f" value {row.value:g} {row.unit}"
-        print(f"{row.quarantine_id}  {row.source} {row.metric or '(unread row)'} {row.subject or ''} "
-              f"{row.period_start or ''}..{row.period_end or ''}{value}\n    {row.reason}\n    {row.url}")
-    print(f"{plural(len(rows), 'row')}; load one after review with `bulletins quarantine release ID`, "
-          "or close it with `bulletins quarantine acknowledge ID --note WHY`")
-    return 0
-
-
-def _release(args: argparse.Namespace) -> int:
-    from flows.review import ReviewError, release
-    from flows.storage import check_writable_home, readable_database
-    from warehouse.analyst_copy import publish_analyst_copy
-    from warehouse.db import connect
-
-    settings = _settings()
-    readable_database(settings, prefer_analyst_copy=False)
-    check_writable_home(settings)
-    try:
-        released = release(settings, args.quarantine_id, note=args.note)
-    except ReviewError as error:
-        raise UsageError(str(error)) from None
-    with connect(settings.warehouse_path) as con:
-        publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
-    stored = (f"stored as version {released.version}" if released.version
-              else "it repeats the figure in force, so no new version was needed")
-    print(f"released {released.quarantine_id}: {stored}")
-    return 0
-
-
-def _acknowledge(args: argparse.Namespace) -> int:
-    from flows.review import ReviewError, acknowledge
-    from flows.storage import check_writable_home, readable_database
-    from warehouse.analyst_copy import publish_analyst_copy
-    from warehouse.db import connect
-
-    settings = _settings()
-    readable_database(settings, prefer_analyst_copy=False)
-    check_writable_home(settings)
-    try:
-        acknowledge(settings, args.quarantine_id, note=args.note)
-    except ReviewError as error:
-        raise UsageError(str(error)) from None
-    with connect(settings.warehouse_path) as con:
-        publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
-    print(f"acknowledged {args.quarantine_id}: it stays out of the observations and no longer counts as open")
-    return 0
-
-
-def _review(args: argparse.Namespace) -> int:
-    from flows.review import unread_figures
-    from flows.storage import readable_database
-    from warehouse.db import connect
-
-    database = readable_database(_settings())
-    with connect(database, read_only=True) as con:
-        rows = unread_figures(con, source=args.source, run_id=args.run, limit=args.limit)
-    if not rows:
-        print("no figures kept for review")
-        return 0
-    for row in rows:
-        seen = f"{row.metric or 'a figure'}" + (f" {row.value:g}" if row.value is not None else "")
-        print(f"{row.source} {row.detected}  {seen}: {row.reason}\n    \"{row.quote}\"\n    {row.url}")
-    print(f"{plural(len(rows), 'figure')} the parsers saw but did not read (never loaded); "
-          "`bulletins sql \"FROM anomalies WHERE kind = 'unread'\"` has them all")
-    return 0
-
-
-def plural(count: int, noun: str) -> str:
-    """"1 document", "2 documents"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def configure_prefect(settings: Settings) -> None:
@@ -462,10 +354,6 @@ def configure_prefect(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 SQL_EPILOG = """examples:

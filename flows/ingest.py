@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -35,15 +35,25 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from extractors.http import FetchError
-from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Unread
+from extractors.observation import DocumentRef
 from extractors.source import Source
 from extractors.sources import source as declared_source
 from flows import pipeline, run_report
-from flows.problems import Example, Problem, RunReport
+from flows.problems import Problem, RunReport
 from flows.progress import Progress
-from flows.runs import RunSummary, end_run, failed_runs_of, finish_run, incremental_start, refuse_run, start_run
+from flows.runs import (
+    GIVE_UP_AFTER_RUNS,
+    RunSummary,
+    end_run,
+    finish_run,
+    hold_watermark,
+    incremental_start,
+    refuse_run,
+    start_run,
+)
 from flows.settings import ConfigurationError, Settings
 from flows.storage import StorageProblem, check_writable_home
+from flows.words import one_line, plural
 from warehouse.db import connect
 from warehouse.errors import WarehouseLocked
 from warehouse.load import Anomaly, LoadBatch, load_batch, record_anomalies
@@ -52,9 +62,6 @@ from warehouse.raw_store import RawStore, StoredDocument, already_parsed, latest
 BATCH_SIZE = 50
 WARNINGS_STATE = "Completed with warnings"
 FINAL_STATUS = {"clean": "completed", "warning": "completed_with_warnings", "critical": "failed"}
-# A document that failed to be fetched holds the watermark back, so the next runs try it again;
-# after failing in this many runs it is given up (an anomaly says so) and the watermark moves on.
-GIVE_UP_AFTER_RUNS = 5
 # Failures that end a run with their one-line message as a Failed state, not a traceback.
 STOPPING_ERRORS = (ConfigurationError, StorageProblem, WarehouseLocked)
 # The failed expectation of a row of a hand-written file (curated) that could not be read.
@@ -112,7 +119,7 @@ def discover_documents(
         return Discovery(error=str(error), unreachable=True)
     except Exception as error:  # a malformed listing (HTML for JSON, a bad encoding...): this run's anomaly
         logging.getLogger("bulletins").debug("discovery of %s failed", source, exc_info=True)
-        return Discovery(error=f"{type(error).__name__}: {pipeline.one_line(error)}")
+        return Discovery(error=f"{type(error).__name__}: {one_line(error)}")
     return Discovery(refs)
 
 
@@ -133,7 +140,8 @@ def process_batch(
     read_before = {d.sha256 for d in fetched.documents} & parsed_before
     to_parse = [d for d in fetched.documents if d.sha256 not in read_before] + list(stored or [])
     parsed = pipeline.parse_documents(declared, to_parse, store)
-    unread_rows = _unread_rows(declared, parsed.unread) if declared.unread_quarantined else pd.DataFrame()
+    unread_rows = pipeline.unread_rows_frame(declared, parsed.unread, UNREADABLE_ROW) if declared.unread_quarantined \
+        else pd.DataFrame()
     with connect(settings.warehouse_path) as con:
         usual = run_report.usual_metrics(con, source, declared.parser_version)
         validated = pipeline.validate_observations(parsed.frame, source=source, today=datetime.now(UTC).date(),
@@ -169,7 +177,8 @@ def process_batch(
         "rows_quarantined": result.rows_quarantined,
         "rows_warned": validated.record.rows_warned if validated.record else 0,
     }
-    problems = run_report.validation_problems(validated) + _unreadable_row_problems(unread_rows)
+    problems = run_report.validation_problems(validated) + run_report.unreadable_row_problems(unread_rows,
+                                                                                             UNREADABLE_ROW)
     return BatchOutcome(counts, problems, anomalies, fetched.failed)
 
 
@@ -195,8 +204,7 @@ def ingest(
     except STOPPING_ERRORS as error:
         return _refused(summary, parameters, error)
     try:
-        start_run(settings, summary, parameters)
-        return _ingest(settings, summary, date_from, date_to)
+        return _ingest(settings, summary, parameters, date_from, date_to)
     except STOPPING_ERRORS as error:
         _end_quietly(settings, summary, f"failed: {error}")
         return Failed(message=str(error), data=error)
@@ -206,22 +214,25 @@ def ingest(
 
 
 def _ingest(
-    settings: Settings, summary: RunSummary, date_from: date | None, date_to: date | None
+    settings: Settings, summary: RunSummary, parameters: dict[str, Any], date_from: date | None,
+    date_to: date | None,
 ) -> RunSummary | State:
     logger = get_run_logger()
     source, mode = summary.source, summary.mode
     declared = declared_source(source)
     started_at = datetime.now(UTC)
-    since, cursor = incremental_start(settings, source, started_at) if mode == "incremental" else (None, None)
-    discovery = discover_documents(source, settings, since, date_from, date_to, cursor)
-    refs = discovery.refs
-    summary.documents_discovered = len(refs)
-    logger.info("%s: %s to look at", source, plural(len(refs), "document"))
-
+    # One connection to start (opening the file is most of what a no-change run costs the warehouse).
     with connect(settings.warehouse_path) as con:
+        start_run(con, summary, parameters)
+        since, cursor = incremental_start(con, source, started_at) if mode == "incremental" else (None, None)
         # Documents kept raw but not read by this parser version: OCR failed last time, or the
         # parser was upgraded. They are re-read from the raw store, without the network.
         unread_documents = stored_documents(con, source, unparsed_by=declared.parser_version)
+    discovery = discover_documents(source, settings, since, date_from, date_to, cursor)
+    refs = discovery.refs
+    summary.documents_discovered = len(refs)
+    if discovery.error is None:
+        logger.info("%s: %s to look at", source, plural(len(refs), "document"))
     batches = [(refs[i : i + BATCH_SIZE], []) for i in range(0, len(refs), BATCH_SIZE)]
     batches += [([], unread_documents[i : i + BATCH_SIZE]) for i in range(0, len(unread_documents), BATCH_SIZE)]
     progress = Progress(len(refs) + len(unread_documents), f"{source} {mode}", logger=logger,
@@ -239,38 +250,51 @@ def _ingest(
         progress.advance(len(batch_refs) + len(batch_stored))
     progress.close()
 
-    if discovery.error is not None:
-        if discovery.unreachable:
-            message = f"{source} could not be reached: {discovery.error}"
-            anomalies.append(_unreachable(message))
-        else:
-            message = f"{source}: discovery failed: {discovery.error}"
-            anomalies.append(Anomaly(kind="anomaly", check_name="discovery_failed", severity="critical",
-                                     detail=message))
-        _finish(settings, summary, started_at, problems, anomalies)
-        return Failed(message=message, data=SourceUnreachable(message))
-
-    summary.failed_urls = [url for url, _ in fetch_failed]
-    anomalies += _hold_watermark(settings, summary, declared, refs, fetch_failed, since, cursor)
-    unreachable = bool(refs) and summary.documents_failed == len(refs)
-    if unreachable:
-        anomalies.append(_unreachable(f"{source}: every one of {plural(len(refs), 'document')} failed to fetch"))
-    max_age = settings.stale_after(source)
-    if mode == "incremental" and max_age is not None and not unreachable:
-        with connect(settings.warehouse_path, read_only=True) as con:
-            stale = run_report.stale_source(con, source, datetime.now(UTC), max_age)
-        anomalies += [stale] if stale else []
-
-    report = _finish(settings, summary, started_at, problems, anomalies)
-    if unreachable:
-        message = f"{source}: every one of {plural(len(refs), 'document')} failed to fetch"
-        return Failed(message=message, data=SourceUnreachable(message))
+    with connect(settings.warehouse_path) as con:
+        failure = _judge(con, settings, summary, declared, refs, discovery, fetch_failed, since, cursor, anomalies)
+        report = _record(con, settings, summary, started_at, problems, anomalies)
+    _announce(settings, summary, report, [a for a in anomalies if a.kind == "unread"])
+    if failure is not None:
+        return Failed(message=failure, data=SourceUnreachable(failure))
     if report.run_status == "critical":
         return Failed(message=summary.message, data=IngestFailed(summary))
     logger.info(summary.message)
     if report.run_status == "warning":
         return Completed(name=WARNINGS_STATE, message=summary.message, data=summary)
     return summary
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary, source: Source,
+    refs: list[DocumentRef], discovery: Discovery, fetch_failed: list[tuple[str, str]], since: datetime | None,
+    cursor: str | None, anomalies: list[Anomaly],
+) -> str | None:
+    """What the run's end says beyond its batches: a discovery that failed, documents that failed to
+    be fetched (and where the next run starts), a source unreachable or stale. Adds the anomalies;
+    returns why the source counts as unreachable, if it does."""
+    if discovery.error is not None:
+        if discovery.unreachable:
+            message = f"{source.name} could not be reached: {discovery.error}"
+            anomalies.append(_unreachable(message))
+        else:
+            message = f"{source.name}: discovery failed: {discovery.error}"
+            anomalies.append(Anomaly(kind="anomaly", check_name="discovery_failed", severity="critical",
+                                     detail=message))
+        return message
+    summary.failed_urls = [url for url, _ in fetch_failed]
+    failed = dict(fetch_failed)
+    given_up = hold_watermark(con, summary, source, refs, failed, since, cursor)
+    anomalies += run_report.fetch_anomalies((url, why) for url, why in failed.items() if url not in given_up)
+    anomalies += run_report.given_up_anomalies(given_up, GIVE_UP_AFTER_RUNS)
+    if refs and summary.documents_failed == len(refs):
+        message = f"{source.name}: every one of {plural(len(refs), 'document')} failed to fetch"
+        anomalies.append(_unreachable(message))
+        return message
+    max_age = settings.stale_after(source.name)
+    if summary.mode == "incremental" and max_age is not None:
+        stale = run_report.stale_source(con, source.name, datetime.now(UTC), max_age)
+        anomalies += [stale] if stale else []
+    return None
 
 
 @flow(name="backfill", log_prints=True)
@@ -288,68 +312,35 @@ def backfill(source: str = "isw", date_from: date | None = None, date_to: date |
     return Completed(message=state.message, data=summary)
 
 
-def _hold_watermark(
-    settings: Settings, summary: RunSummary, source: Source, refs: list[DocumentRef],
-    fetch_failed: list[tuple[str, str]], since: datetime | None, cursor: str | None,
-) -> list[Anomaly]:
-    """Set where the next incremental run starts: past every document stored, never past one that
-    failed to be fetched (the next runs try it again), unless it failed in GIVE_UP_AFTER_RUNS runs:
-    then it is given up, with an anomaly, and no longer holds the runs back."""
-    reasons = dict(fetch_failed)
-    with connect(settings.warehouse_path, read_only=True) as con:
-        given_up = {url for url in reasons if failed_runs_of(con, source.name, url) >= GIVE_UP_AFTER_RUNS}
-    holding = [r for r in refs if r.url in reasons and r.url not in given_up]
-    passed = [r for r in refs if r.url not in reasons or r.url in given_up]
-    marks = [m for m in map(_mark, passed) if m is not None]
-    watermark = max(marks) if marks else since
-    held = [m for m in map(_mark, holding) if m is not None]
-    if held:
-        # Discovery keeps what is newer than the watermark: stop just before the oldest failure.
-        watermark = min([min(held) - timedelta(microseconds=1), *([watermark] if watermark else [])])
-    summary.watermark = watermark
-    if source.cursor is not None:
-        summary.cursor = source.cursor.advance(passed, holding) or cursor
-    return run_report.fetch_anomalies((url, reasons[url]) for url in reasons if url not in given_up) + [
-        Anomaly(kind="anomaly", check_name="document_given_up", severity="warning", url=url,
-                detail=f"{url}: failed to be fetched in {GIVE_UP_AFTER_RUNS} runs; no longer retried "
-                       f"(last: {reasons[url]})")
-        for url in sorted(given_up)
-    ]
-
-
-def _mark(ref: DocumentRef) -> datetime | None:
-    if ref.lastmod is not None:
-        return ref.lastmod
-    return datetime.combine(ref.published, datetime.min.time(), UTC) if ref.published else None
-
-
-def _finish(
-    settings: Settings, summary: RunSummary, started_at: datetime, problems: list[Problem],
-    anomalies: list[Anomaly],
+def _record(
+    con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary, started_at: datetime,
+    problems: list[Problem], anomalies: list[Anomaly],
 ) -> RunReport:
-    """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
+    """Record the run, its problems and anomalies; build the Data Docs if it validated anything."""
+    carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
+    report = RunReport(
+        summary.source, summary.run_id,
+        run_report.merge([*problems, *run_report.anomaly_problems(a for a in anomalies if a.kind != "unread"),
+                          *carried]),
+        flow_run_url=flow_run.get_flow_run_ui_url(),
+    )
+    summary.status = FINAL_STATUS[report.run_status]
+    summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count,
+                         "carried": p.carried} for p in report.problems]
+    summary.message = run_report.message(summary)
+    unreachable = [a.detail for a in anomalies if a.kind == "unreachable" or a.check_name == "discovery_failed"]
+    if unreachable:
+        summary.message = f"{unreachable[0]} ({summary.message})"
+    finish_run(con, summary)
+    record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
+    return replace(report, report_location=_data_docs(settings, con, started_at, summary))
+
+
+def _announce(settings: Settings, summary: RunSummary, report: RunReport, unread: list[Anomaly]) -> None:
+    """Alert once, publish the analyst copy and the Prefect artifacts."""
     from flows.alerts import send_alert
     from warehouse.analyst_copy import publish_analyst_copy
 
-    reviewable = [a for a in anomalies if a.kind == "unread"]
-    with connect(settings.warehouse_path) as con:
-        carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
-        report = RunReport(
-            summary.source, summary.run_id,
-            run_report.merge([*problems, *run_report.anomaly_problems(a for a in anomalies if a.kind != "unread"),
-                              *carried]),
-            flow_run_url=flow_run.get_flow_run_ui_url(),
-        )
-        summary.status = FINAL_STATUS[report.run_status]
-        summary.problems = [{"kind": p.kind, "check": p.check, "severity": p.severity, "count": p.count,
-                             "carried": p.carried} for p in report.problems]
-        summary.message = _message(summary)
-        unreachable = [a.detail for a in anomalies if a.kind == "unreachable" or a.check_name == "discovery_failed"]
-        if unreachable:
-            summary.message = f"{unreachable[0]} ({summary.message})"
-        finish_run(con, summary)
-        record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
-        report = replace(report, report_location=_data_docs(settings, con, started_at, summary))
     # A slow webhook must not hold the write lock while the reports are built: its own connection,
     # which then publishes the analyst copy (alerts included).
     with connect(settings.warehouse_path) as con:
@@ -357,8 +348,7 @@ def _finish(
         send_alert(report, settings, con, timeout=settings.alert_timeout_s)
         copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
     logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
-    _publish_artifacts(summary, report, reviewable)
-    return report
+    _publish_artifacts(summary, report, unread)
 
 
 def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: datetime, summary: RunSummary) -> str | None:
@@ -397,7 +387,7 @@ def _end_quietly(settings: Settings, summary: RunSummary, reason: str) -> None:
         end_run(settings, summary, reason)
     except Exception as error:
         logging.getLogger("bulletins").warning("run %s not recorded as ended (%s): %s", summary.run_id, reason,
-                                               pipeline.one_line(error))
+                                               one_line(error))
 
 
 def _why_stopped(error: BaseException) -> str:
@@ -405,38 +395,11 @@ def _why_stopped(error: BaseException) -> str:
         return "failed: interrupted (Ctrl-C)"
     if isinstance(error, TerminationSignal):
         return "failed: stopped by SIGTERM (a worker or a person ended the run)"
-    return f"failed: {type(error).__name__}: {pipeline.one_line(error)}"
+    return f"failed: {type(error).__name__}: {one_line(error)}"
 
 
 def _unreachable(message: str) -> Anomaly:
     return Anomaly(kind="unreachable", check_name="source_unreachable", severity="critical", detail=message)
-
-
-def _unread_rows(source: Source, unread: list[Unread]) -> pd.DataFrame:
-    """Rows of a hand-written file that could not be read, as quarantined rows (with what could be
-    read of them), so they are listed, alerted and reviewed like rows that failed an expectation."""
-    if not unread:
-        return pd.DataFrame()
-    rows = [{**dict.fromkeys(OBSERVATION_FIELDS), "source": source.name, "metric": item.metric,
-             "value": item.value, "quote": item.quote, "published_at": item.published_at, "url": item.url,
-             "document_sha256": item.document_sha256, "parser_version": item.parser_version,
-             "failed_expectations": [UNREADABLE_ROW], "reason": item.reason} for item in unread]
-    frame = pd.DataFrame(rows)
-    for name in ("period_start", "period_end", "published_at"):
-        frame[name] = pd.to_datetime(frame[name])
-    for name in ("value", "value_low", "value_high"):
-        frame[name] = pd.to_numeric(frame[name]).astype("float64")
-    return frame
-
-
-def _unreadable_row_problems(rows: pd.DataFrame) -> list[Problem]:
-    if rows.empty:
-        return []
-    examples = tuple(Example(detail=str(r["reason"]), quote=r["quote"], url=r["url"])
-                     for _, r in rows.head(3).iterrows())
-    return [Problem(kind="validation", check=UNREADABLE_ROW, severity="critical", count=len(rows),
-                    examples=examples, why="a row of the file could not be read; the other rows were loaded: "
-                                           "fix it and run the ingest again")]
 
 
 def _document_metrics(frame: pd.DataFrame, parser_version: str) -> list[tuple[str, str, str]]:
@@ -445,35 +408,6 @@ def _document_metrics(frame: pd.DataFrame, parser_version: str) -> list[tuple[st
         return []
     pairs = frame[["document_sha256", "metric"]].dropna().drop_duplicates()
     return [(sha, parser_version, metric) for sha, metric in pairs.itertuples(index=False)]
-
-
-def plural(count: int, noun: str) -> str:
-    """"1 document", "2 documents"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _message(summary: RunSummary) -> str:
-    failed = f"{summary.documents_failed} failed"
-    if summary.failed_urls:
-        shown = ", ".join(summary.failed_urls[:3])
-        more = f" and {len(summary.failed_urls) - 3} more" if len(summary.failed_urls) > 3 else ""
-        failed += f" ({shown}{more})"
-    counts = (
-        f"{summary.source} {summary.mode}: {summary.documents_discovered} discovered, "
-        f"{summary.documents_fetched} fetched, {summary.documents_unchanged} unchanged, "
-        f"{failed}, {summary.documents_kept_raw} kept raw for a later run; "
-        f"{plural(summary.observations_parsed, 'figure')} parsed, "
-        f"{plural(summary.rows_appended, 'new version')}, {summary.rows_quarantined} quarantined, "
-        f"{summary.rows_warned} warned; {summary.coverage_text()}"
-    )
-    if not summary.problems:
-        return counts
-    fresh = [p for p in summary.problems if not p["carried"]]
-    if not fresh:
-        return f"{counts}; {plural(len(summary.problems), 'problem')} from earlier runs still open"
-    found = "; ".join(f"{p['severity']} {p['check']} ({p['count']})" for p in fresh[:5])
-    more = f" and {len(fresh) - 5} more" if len(fresh) > 5 else ""
-    return f"{counts} — {summary.status.replace('_', ' ')}: {found}{more}"
 
 
 def _publish_artifacts(summary: RunSummary, report: RunReport, unread: list[Anomaly]) -> None:

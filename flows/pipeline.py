@@ -20,6 +20,7 @@ from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Observation,
 from extractors.source import Source
 from extractors.sources import read_document
 from extractors.sources import source as declared_source
+from flows.words import one_line
 from warehouse.load import ValidationRecord, observations_frame
 from warehouse.raw_store import RawStore, StoredDocument
 from warehouse.validation_context import with_stored_context
@@ -133,10 +134,21 @@ def parse_documents(source: Source, documents: Iterable[StoredDocument], store: 
     return outcome
 
 
-def one_line(error: BaseException, limit: int = 300) -> str:
-    """An error as one line of at most `limit` characters (a message may carry a whole document)."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def unread_rows_frame(source: Source, unread: list[Unread], failed_expectation: str) -> pd.DataFrame:
+    """Rows of a hand-written file that could not be read, as quarantined rows (with what could be
+    read of them), so they are listed, alerted and reviewed like rows that failed an expectation."""
+    if not unread:
+        return pd.DataFrame()
+    rows = [{**dict.fromkeys(OBSERVATION_FIELDS), "source": source.name, "metric": item.metric,
+             "value": item.value, "quote": item.quote, "published_at": item.published_at, "url": item.url,
+             "document_sha256": item.document_sha256, "parser_version": item.parser_version,
+             "failed_expectations": [failed_expectation], "reason": item.reason} for item in unread]
+    frame = pd.DataFrame(rows)
+    for name in ("period_start", "period_end", "published_at"):
+        frame[name] = pd.to_datetime(frame[name])
+    for name in ("value", "value_low", "value_high"):
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    return frame
 
 
 @dataclass

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from flows.pipeline import ParseOutcome, Validated
 from flows.problems import MAX_EXAMPLES, Example, Problem, RunReport
+from flows.words import plural
 from warehouse.load import Anomaly
+
+if TYPE_CHECKING:
+    from flows.runs import RunSummary  # for the hint only: flows.runs needs nothing from here
 
 # A metric is "usual" for a source when this share of its recent documents carried it...
 USUAL_SHARE = 0.9
@@ -76,6 +81,51 @@ def fetch_anomalies(failed: Iterable[tuple[str, str]]) -> list[Anomaly]:
                 detail=f"{url}: {reason}")
         for url, reason in failed
     ]
+
+
+def unreadable_row_problems(rows: pd.DataFrame, check: str) -> list[Problem]:
+    """Rows of a hand-written file that could not be read (quarantined): one critical problem."""
+    if rows.empty:
+        return []
+    examples = tuple(Example(detail=str(r["reason"]), quote=r["quote"], url=r["url"])
+                     for _, r in rows.head(MAX_EXAMPLES).iterrows())
+    return [Problem(kind="validation", check=check, severity="critical", count=len(rows), examples=examples,
+                    why="a row of the file could not be read; the other rows were loaded: fix it and run the "
+                        "ingest again")]
+
+
+def given_up_anomalies(given_up: dict[str, str], runs: int) -> list[Anomaly]:
+    """Documents that failed to be fetched in `runs` runs: no longer retried, said once."""
+    return [
+        Anomaly(kind="anomaly", check_name="document_given_up", severity="warning", url=url,
+                detail=f"{url}: failed to be fetched in {runs} runs; no longer retried (last: {reason})")
+        for url, reason in sorted(given_up.items())
+    ]
+
+
+def message(summary: RunSummary) -> str:
+    """The run's one-line summary: counts, the documents that failed, the coverage, the problems."""
+    failed = f"{summary.documents_failed} failed"
+    if summary.failed_urls:
+        shown = ", ".join(summary.failed_urls[:3])
+        more = f" and {len(summary.failed_urls) - 3} more" if len(summary.failed_urls) > 3 else ""
+        failed += f" ({shown}{more})"
+    counts = (
+        f"{summary.source} {summary.mode}: {summary.documents_discovered} discovered, "
+        f"{summary.documents_fetched} fetched, {summary.documents_unchanged} unchanged, "
+        f"{failed}, {summary.documents_kept_raw} kept raw for a later run; "
+        f"{plural(summary.observations_parsed, 'figure')} parsed, "
+        f"{plural(summary.rows_appended, 'new version')}, {summary.rows_quarantined} quarantined, "
+        f"{summary.rows_warned} warned; {summary.coverage_text()}"
+    )
+    if not summary.problems:
+        return counts
+    fresh = [p for p in summary.problems if not p["carried"]]
+    if not fresh:
+        return f"{counts}; {plural(len(summary.problems), 'problem')} from earlier runs still open"
+    found = "; ".join(f"{p['severity']} {p['check']} ({p['count']})" for p in fresh[:5])
+    more = f" and {len(fresh) - 5} more" if len(fresh) > 5 else ""
+    return f"{counts} — {summary.status.replace('_', ' ')}: {found}{more}"
 
 
 def usual_metrics(con: duckdb.DuckDBPyConnection, source: str, parser_version: str) -> set[str]:

@@ -18,11 +18,16 @@ from typing import Any
 
 import duckdb
 
+from extractors.observation import DocumentRef
+from extractors.source import Source
 from flows.settings import Settings
 from warehouse.db import connect
 
 # On an empty warehouse a scheduled ingest looks back this far (DESIGN.md §2).
 DEFAULT_LOOKBACK = timedelta(days=30)
+# A document that failed to be fetched holds the watermark back, so the next runs try it again;
+# after failing in this many runs it is given up (an anomaly says so) and the watermark moves on.
+GIVE_UP_AFTER_RUNS = 5
 # A running row whose process cannot be checked (another host, or written before runs recorded
 # their process) is taken as abandoned after this long: no ingest runs for a day.
 UNCHECKABLE_RUN_MAX_AGE = timedelta(hours=24)
@@ -71,18 +76,17 @@ class RunSummary:
         return [*rows, {"measure": "figure_coverage", "value": coverage}]
 
 
-def start_run(settings: Settings, summary: RunSummary, parameters: dict[str, Any]) -> list[str]:
+def start_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, parameters: dict[str, Any]) -> list[str]:
     """Record the run as running, with the process running it; close the rows of runs whose process
     died without finishing (abandoned). Returns the run ids it closed."""
     now = datetime.now(UTC)
-    with connect(settings.warehouse_path) as con:
-        closed = close_abandoned_runs(con, now, by_run=summary.run_id)
-        con.execute(
-            "INSERT INTO ingest_runs (run_id, source, mode, parameters, started_at, status, pid, host) "
-            "VALUES (?, ?, ?, ?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING",
-            [summary.run_id, summary.source, summary.mode, json.dumps(parameters, default=str), now,
-             os.getpid(), socket.gethostname()],
-        )
+    closed = close_abandoned_runs(con, now, by_run=summary.run_id)
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, source, mode, parameters, started_at, status, pid, host) "
+        "VALUES (?, ?, ?, ?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING",
+        [summary.run_id, summary.source, summary.mode, json.dumps(parameters, default=str), now,
+         os.getpid(), socket.gethostname()],
+    )
     return closed
 
 
@@ -143,27 +147,55 @@ def end_run(settings: Settings, summary: RunSummary, reason: str) -> None:
 
 def refuse_run(settings: Settings, summary: RunSummary, parameters: dict[str, Any], reason: str) -> None:
     """Record a run that could not start (a configuration error) as failed, with why."""
-    start_run(settings, summary, parameters)
+    with connect(settings.warehouse_path) as con:
+        start_run(con, summary, parameters)
     end_run(settings, summary, reason)
 
 
-def incremental_start(settings: Settings, source: str, now: datetime) -> tuple[datetime, str | None]:
+def incremental_start(con: duckdb.DuckDBPyConnection, source: str, now: datetime) -> tuple[datetime, str | None]:
     """Where a scheduled run starts: the last finished run's watermark (else a recent window) and
     the source's cursor (e.g. the newest X post id), if it keeps one.
 
     A run that failed on validation still loaded its good rows and stored its documents, so its
     watermark counts; a run that crashed or was stopped recorded none.
     """
-    with connect(settings.warehouse_path) as con:
-        row = con.execute(
-            """
-            SELECT max(watermark), arg_max(cursor, finished_at) FILTER (WHERE cursor IS NOT NULL)
-            FROM ingest_runs WHERE source = ? AND finished_at IS NOT NULL AND watermark IS NOT NULL
-            """,
-            [source],
-        ).fetchone()
+    row = con.execute(
+        """
+        SELECT max(watermark), arg_max(cursor, finished_at) FILTER (WHERE cursor IS NOT NULL)
+        FROM ingest_runs WHERE source = ? AND finished_at IS NOT NULL AND watermark IS NOT NULL
+        """,
+        [source],
+    ).fetchone()
     watermark, cursor = row if row else (None, None)
     return (watermark if watermark is not None else now - DEFAULT_LOOKBACK), cursor
+
+
+def hold_watermark(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, source: Source, refs: list[DocumentRef],
+    failed: dict[str, str], since: datetime | None, cursor: str | None,
+) -> dict[str, str]:
+    """Set where the next incremental run starts: past every document stored, never past one that
+    failed to be fetched (the next runs try it again), unless it failed in GIVE_UP_AFTER_RUNS runs:
+    then it is given up and no longer holds the runs back. Returns the given-up ones (url: reason)."""
+    given_up = {url: why for url, why in failed.items() if failed_runs_of(con, source.name, url) >= GIVE_UP_AFTER_RUNS}
+    holding = [r for r in refs if r.url in failed and r.url not in given_up]
+    passed = [r for r in refs if r.url not in failed or r.url in given_up]
+    marks = [m for m in map(_mark, passed) if m is not None]
+    watermark = max(marks) if marks else since
+    held = [m for m in map(_mark, holding) if m is not None]
+    if held:
+        # Discovery keeps what is newer than the watermark: stop just before the oldest failure.
+        watermark = min([min(held) - timedelta(microseconds=1), *([watermark] if watermark else [])])
+    summary.watermark = watermark
+    if source.cursor is not None:
+        summary.cursor = source.cursor.advance(passed, holding) or cursor
+    return given_up
+
+
+def _mark(ref: DocumentRef) -> datetime | None:
+    if ref.lastmod is not None:
+        return ref.lastmod
+    return datetime.combine(ref.published, datetime.min.time(), UTC) if ref.published else None
 
 
 def failed_runs_of(con: duckdb.DuckDBPyConnection, source: str, url: str) -> int:

@@ -228,10 +228,11 @@ def test_figures_not_read_are_kept_for_review_and_the_run_shows_its_coverage(
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
     with get_client(sync_client=True) as client:
         [artifact] = client.read_artifacts(artifact_filter=ArtifactFilter(
-            key=ArtifactFilterKey(any_=["ingest-genstaff-validation"])), limit=1)
+            key=ArtifactFilterKey(any_=["ingest-genstaff-validation"])), sort=ArtifactSort.CREATED_DESC, limit=1)
     assert f"**Figures read:** figure coverage {read / (read + 2):.0%}" in str(artifact.data)
     assert "## Figures kept for review (2): `bulletins review`" in str(artifact.data)
 

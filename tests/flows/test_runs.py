@@ -160,8 +160,8 @@ def test_only_rows_whose_process_is_gone_or_unknown_for_a_day_are_abandoned(tmp_
     assert left == {"alive": "running", "dead": "abandoned", "other-host-recent": "running",
                     "other-host-old": "abandoned", "no-process-old": "abandoned"}
 
-    start_run(settings, RunSummary("new", "isw", "incremental"), {})
     with connect(settings.warehouse_path) as con:
+        start_run(con, RunSummary("new", "isw", "incremental"), {})
         assert con.execute("SELECT status, pid, host FROM ingest_runs WHERE run_id = 'new'").fetchone() == (
             "running", os.getpid(), socket.gethostname())
 
