@@ -53,7 +53,7 @@ class Revalidation:
 def validate_stored(settings: Settings, source: str, *, today: date | None = None) -> Revalidation:
     """Re-validate the source's current stored figures with the current suite; record the result."""
     run_id = f"validate-{uuid.uuid4().hex[:12]}"
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         frame = con.execute(STORED_ROWS, [source]).df()
         if frame.empty:
             raise ReviewError(f"no stored figures for source {source!r}: run `bulletins ingest --source {source}`")
@@ -87,7 +87,7 @@ class Release:
 def release(settings: Settings, quarantine_id: str, *, note: str | None = None) -> Release:
     """Load one quarantined row after review, as a new version if it changes the series; mark it released."""
     now = datetime.now(UTC)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         row = con.execute("SELECT * FROM quarantine WHERE quarantine_id = ?", [quarantine_id]).df()
         if row.empty:
             raise ReviewError(f"no quarantined row {quarantine_id!r}: `bulletins quarantine` lists them")

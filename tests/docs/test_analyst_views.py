@@ -75,7 +75,7 @@ def test_mod_monthly_casualties_sets_each_mod_month_beside_the_general_staff_mon
 def test_source_freshness_names_the_latest_of_everything_per_source(warehouse: duckdb.DuckDBPyConnection) -> None:
     def run(run_id: str, source: str, hour: int, status: str, message: str) -> None:
         warehouse.execute(
-            "INSERT INTO ingest_runs (run_id, source, mode, started_at, finished_at, status, message) "
+            "INSERT INTO ingest_run_events (run_id, source, mode, started_at, finished_at, status, message) "
             "VALUES (?, ?, 'incremental', ?, ?, ?, ?)",
             [run_id, source, T0.replace(hour=hour),
              None if status == "running" else T0.replace(hour=hour, minute=45), status, message],
