@@ -125,7 +125,7 @@ class Warehouse:
         views = views | {name.lower() for name in _VIEW_CREATED.findall(sql)}
         statements = []
         for statement in duckdb.extract_statements(sql):
-            text = statement.query.strip()
+            text = _LEADING_REMARKS.sub("", statement.query).strip()
             column_comment = _COLUMN_COMMENT.match(text)
             if _MACRO_COMMENT.match(text) or (column_comment and column_comment.group(1).lower() in views):
                 continue
@@ -218,6 +218,7 @@ def _literal(text: str) -> str:
 
 
 # Comments DuckLake refuses: on a macro, and on a view's columns (it keeps column comments of tables only).
+_LEADING_REMARKS = re.compile(r"^(?:\s*--[^\n]*\n)+")
 _MACRO_COMMENT = re.compile(r"^COMMENT\s+ON\s+MACRO\b", re.IGNORECASE)
 _COLUMN_COMMENT = re.compile(r"^COMMENT\s+ON\s+COLUMN\s+(\w+)\.", re.IGNORECASE)
 _VIEW_CREATED = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE)
