@@ -30,6 +30,7 @@ from extractors.http import FetchError
 from extractors.observation import DocumentRef
 from extractors.sources import source_module
 from flows import pipeline, run_report
+from flows.concurrency import one_run_per_source
 from flows.problems import Problem, RunReport
 from flows.progress import Progress
 from flows.runs import RunSummary, finish_run, incremental_start, start_run
@@ -129,6 +130,7 @@ def process_batch(
 
 
 @flow(name="ingest", log_prints=True)
+@one_run_per_source
 def ingest(
     source: str = "isw",
     date_from: date | None = None,
