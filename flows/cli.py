@@ -30,6 +30,7 @@ EPILOG = """examples:
   bulletins quarantine release 3f9a1c2b7d10 --note "checked against the MoD post"
   bulletins report
   bulletins demo
+  bulletins serve
 """
 
 
@@ -93,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--output", type=Path, metavar="FILE", help="write the result to FILE instead of stdout")
     sql.add_argument("--max-rows", type=int, default=200, help="rows shown by --format table (default 200)")
     sql.set_defaults(handler=_sql)
+
+    serve = commands.add_parser(
+        "serve", help="run every deployment of prefect.yaml on its schedule from this one process",
+        epilog="example: PREFECT_API_URL=http://127.0.0.1:4200/api bulletins serve   (README: Scheduling)",
+    )
+    serve.add_argument("--limit", type=int, default=None, metavar="N",
+                       help="at most N flow runs at once (default: no limit; one per source always holds)")
+    serve.set_defaults(handler=_serve)
 
     demo = commands.add_parser("demo", help="serve the bundled sample archive on 127.0.0.1 and ingest it",
                                epilog="example: bulletins demo")
@@ -189,6 +198,15 @@ def _run_flow(source: str, **parameters: object) -> int:
         print(f"bulletins: {error}", file=sys.stderr)
         return 1
     print(summary.message)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    configure_prefect(settings)
+    from flows.serve import serve_all
+
+    serve_all(limit=args.limit)
     return 0
 
 
