@@ -101,7 +101,7 @@ class Warehouse:
             if read_only:
                 options.append("READ_ONLY")
             clause = f" ({', '.join(options)})" if options else ""
-            con.execute(f"ATTACH {_literal(self.lake)} AS {LAKE_ALIAS}{clause}")
+            _attach(con, f"ATTACH {_literal(self.lake)} AS {LAKE_ALIAS}{clause}", self.describe())
             con.execute(f"USE {LAKE_ALIAS}")
             # DuckLake replays a commit that raced another one by itself when the two do not touch
             # the same rows (inserts never do); these are its own knobs, a little more patient.
@@ -186,6 +186,23 @@ def insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
+
+
+def _attach(con: duckdb.DuckDBPyConnection, statement: str, where: str) -> None:
+    """ATTACH the lake. The first sessions on a new catalog each create its tables; all but one
+    lose that race in PostgreSQL ("duplicate key ... already exists") and attach again, finding it made."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            con.execute(statement)
+            return
+        except duckdb.Error as error:
+            text = str(error)
+            racing = "Failed to initialize DuckLake" in text and ("already exists" in text or "duplicate key" in text)
+            if not racing or attempt == COMMIT_ATTEMPTS:
+                raise
+            log.warning("%s: another session was creating the lake's catalog (attempt %d of %d), attaching again",
+                        where, attempt, COMMIT_ATTEMPTS)
+            time.sleep(0.3 * attempt)
 
 
 def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:

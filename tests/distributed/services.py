@@ -197,5 +197,25 @@ class Processes:
         return process
 
     def stop_all(self) -> None:
+        """Each process and what it started (a worker's flow runs, a server's children), by PID."""
         for process in reversed(self.started):
+            family = [*descendants(process.pid), process.pid]
             stop_pid(process.pid)
+            for pid in family:
+                stop_pid(pid, grace=5.0)
+
+
+def descendants(pid: int) -> list[int]:
+    """PIDs of the processes below `pid`, deepest first (from /proc, Linux)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    stack = list(parents.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(parents.get(child, []))
+    return found[::-1]

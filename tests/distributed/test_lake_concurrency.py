@@ -3,6 +3,7 @@ never fails and never sees a count go down; a commit that loses a real conflict 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -49,7 +50,7 @@ def test_four_writers_and_a_reader_lose_nothing_duplicate_nothing_and_never_go_b
     assert [line for line in lines if "error" in line] == []
     counts = [line["counts"] for line in lines]
     assert len(counts) > 5
-    for earlier, later in zip(counts, counts[1:], strict=False):
+    for earlier, later in itertools.pairwise(counts):
         assert all(b >= a for a, b in zip(earlier, later, strict=True)), (earlier, later)
     expected_rows = len(WRITERS) * BATCHES * ROWS_PER_BATCH
     assert counts[-1] == [expected_rows, expected_rows, len(WRITERS) * BATCHES]
