@@ -6,12 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench schema-doc install system-deps clean
+.PHONY: demo test lint bench schema-doc install system-deps postgres-deps clean
 
 demo: install
 	$(BIN)/bulletins demo
 
-test: install
+test: install postgres-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -21,6 +21,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_after_load.py
+	$(BIN)/python bench/bench_warehouses.py
 
 # docs/schema.md, the data dictionary, from the comments the migrations write.
 schema-doc: install
@@ -36,7 +37,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Tesseract reads MoD updates that are only an image. Without it the pipeline still runs and
 # keeps such updates unread until a later run can read them.
-system-deps:
+# PostgreSQL (Debian's postgresql) is what the distributed tests start for themselves: the catalog
+# of a DuckLake warehouse and the Prefect server's database. Nothing else needs it; without it
+# those tests are skipped (and fail under .ci/run, which requires them).
+system-deps: postgres-deps
 	@if command -v tesseract >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing tesseract-ocr (Debian package)"; \
@@ -45,6 +49,17 @@ system-deps:
 	else \
 		echo "note: tesseract is not installed; image-only MoD updates will stay unread."; \
 		echo "      install it with: sudo apt-get install tesseract-ocr   (macOS: brew install tesseract)"; \
+	fi
+
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing postgresql (Debian package) for the distributed tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+		|| echo "warning: could not install postgresql; the distributed tests will be skipped"; \
+	else \
+		echo "note: PostgreSQL is not installed; the distributed tests (tests/distributed) will be skipped."; \
+		echo "      install it with: sudo apt-get install postgresql"; \
 	fi
 
 clean:

@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +51,10 @@ LAKE_EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("
 COMMIT_ATTEMPTS = 6
 _T = TypeVar("_T")
 log = logging.getLogger("bulletins.warehouse")
+# One DuckDB instance per process and lake (see Warehouse.open); keyed by PID so a forked child
+# never uses its parent's.
+_INSTANCES: dict[tuple[int, str, str | None, bool], duckdb.DuckDBPyConnection] = {}
+_INSTANCES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -89,9 +95,24 @@ class Warehouse:
         return self.is_lake or (self.file is not None and self.file.exists())
 
     def open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-        """A DuckLake session: in memory, the extensions loaded from their wheels, the lake attached and in use."""
+        """A DuckLake session: a new connection to this process's in-memory DuckDB with the lake in use.
+
+        The DuckDB instance, with the extensions loaded and the lake attached, is made once per
+        process (loading the extensions costs ~0.5 s; ingest steps open many short connections);
+        each call returns a connection of its own, with its own transactions, to close after use.
+        """
         if self.lake is None:
             raise ValueError("an embedded warehouse is opened by warehouse.db.connect (it waits for file locks)")
+        key = (os.getpid(), self.lake, self.data_path, read_only)
+        with _INSTANCES_LOCK:
+            instance = _INSTANCES.get(key)
+            if instance is None:
+                instance = _INSTANCES[key] = self._attached_instance(read_only)
+        con = instance.cursor()
+        con.execute(f"USE {LAKE_ALIAS}")
+        return con
+
+    def _attached_instance(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         try:
             load_lake_extensions(con)
@@ -101,8 +122,7 @@ class Warehouse:
             if read_only:
                 options.append("READ_ONLY")
             clause = f" ({', '.join(options)})" if options else ""
-            _attach(con, f"ATTACH {_literal(self.lake)} AS {LAKE_ALIAS}{clause}", self.describe())
-            con.execute(f"USE {LAKE_ALIAS}")
+            _attach(con, f"ATTACH {_literal(self.lake or '')} AS {LAKE_ALIAS}{clause}", self.describe())
             # DuckLake replays a commit that raced another one by itself when the two do not touch
             # the same rows (inserts never do); these are its own knobs, a little more patient.
             con.execute("SET ducklake_max_retry_count = 20")
