@@ -98,10 +98,11 @@ def release(settings: Settings, quarantine_id: str, *, note: str | None = None) 
             frame = row[list(OBSERVATION_FIELDS)]
             appended = append_observations(con, frame, f"release-{quarantine_id}", now)
             version = _stored_version(con, row.iloc[0], now) if appended else None
+            # An appended review event, never an UPDATE (migration 012): `quarantine` shows it.
             con.execute(
-                "UPDATE quarantine SET released_at = ?, released_by = ?, release_note = ?, released_version = ? "
-                "WHERE quarantine_id = ?",
-                [now, getpass.getuser(), note, version, quarantine_id],
+                "INSERT INTO quarantine_releases (quarantine_id, released_at, released_by, release_note, "
+                "released_version) VALUES (?, ?, ?, ?, ?)",
+                [quarantine_id, now, getpass.getuser(), note, version],
             )
             con.execute("COMMIT")
         except Exception:

@@ -220,11 +220,11 @@ def _quarantine(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> int:
         before = _count(con, "quarantine")
         con.execute(
             """
-            INSERT INTO quarantine BY NAME
+            INSERT INTO quarantined_rows BY NAME
             SELECT f.*, CAST($run_id AS VARCHAR) AS run_id, CAST($at AS TIMESTAMPTZ) AS quarantined_at
             FROM failed AS f
             WHERE NOT EXISTS (
-                SELECT 1 FROM quarantine AS q
+                SELECT 1 FROM quarantined_rows AS q
                 WHERE q.document_sha256 IS NOT DISTINCT FROM f.document_sha256
                   AND q.parser_version IS NOT DISTINCT FROM f.parser_version
                   AND q.metric IS NOT DISTINCT FROM f.metric

@@ -89,3 +89,37 @@ def test_bulletins_sql_reads_the_lake_and_refuses_to_write_it(lake: Lake, tmp_pa
     assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
     with connect(lake.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM ingest_run_events").fetchone() == (1,)
+
+
+def test_on_the_lake_quarantine_and_release_are_appended_events(
+    lake: Lake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from flows.cli import main
+    from flows.pipeline import validate_observations
+    from tests.observations import genstaff_count
+    from warehouse.load import LoadBatch, append_observations, load_batch, observations_frame
+
+    monkeypatch.setenv("BULLETINS_HOME", str(tmp_path / "home"))
+    for name, value in lake.env.items():
+        monkeypatch.setenv(name, value)
+    with connect(lake.warehouse) as con:
+        append_observations(con, observations_frame([genstaff_count(date(2025, 3, 1), 880_000)]), "r0",
+                            datetime.now(UTC) - timedelta(days=2))
+        batch = observations_frame([genstaff_count(date(2025, 3, 2), 879_000)])  # falls: quarantined
+        validated = validate_observations(batch, source="genstaff", today=date(2025, 7, 1), con=con)
+        quarantined = LoadBatch(run_id="r1", source="genstaff", recorded_at=datetime.now(UTC),
+                                observations=validated.valid, quarantined=validated.quarantined)
+        load_batch(con, quarantined)
+        load_batch(con, quarantined)  # the same row from the same document again: kept once
+        (quarantine_id,), = con.execute("SELECT quarantine_id FROM quarantine").fetchall()
+
+    assert main(["quarantine", "release", quarantine_id, "--note", "revised"]) == 0
+    assert "stored as version 1" in capsys.readouterr().out
+    with connect(lake.warehouse, read_only=True) as con:
+        assert con.execute("SELECT release_note, released_version FROM quarantine").fetchall() == [("revised", 1)]
+        assert con.execute("SELECT count(*) FROM quarantine_releases").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM open_quarantine").fetchone() == (0,)
+        assert con.execute("SELECT value FROM observations WHERE period_end = '2025-03-02'").fetchall() == [
+            (879_000.0,)]

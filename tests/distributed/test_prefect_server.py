@@ -176,3 +176,35 @@ def _prefect(env: dict[str, str], *args: str) -> str:
                           text=True, timeout=300)
     assert done.returncode == 0, f"prefect {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+def test_bulletins_serve_runs_every_deployment_of_prefect_yaml_from_one_process(
+    prefect_server: PrefectServer, processes: Processes, tmp_path: Path
+) -> None:
+    from flows.serve import declared_deployments
+
+    home = tmp_path / "home"
+    env = {**prefect_server.env, "BULLETINS_HOME": str(home)}
+    serve = processes.start([sys.executable, "-m", "flows.cli", "serve"], env=env, log=tmp_path / "serve.log",
+                            cwd=REPO)
+    declared = {d.name for d in declared_deployments()}
+    deadline = time.monotonic() + 120
+    while True:
+        assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+        served = {d["name"] for d in _api(prefect_server, "POST", "/deployments/filter", json={})}
+        if declared <= served:
+            break
+        assert time.monotonic() < deadline, f"served {served}, declared {declared}"
+        time.sleep(1)
+    daily = _api(prefect_server, "GET", "/deployments/name/ingest/isw-daily")
+    assert [s["schedule"]["cron"] for s in daily["schedules"]] == ["30 7 * * *"]
+    # A manual run of one of them is carried out by the serving process, in its environment.
+    curated = _api(prefect_server, "GET", "/deployments/name/ingest/curated")
+    run = _api(prefect_server, "POST", f"/deployments/{curated['id']}/create_flow_run", json={})
+    deadline = time.monotonic() + 300
+    while (state := _api(prefect_server, "GET", f"/flow_runs/{run['id']}")["state"]["type"]) not in TERMINAL:
+        assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
+        time.sleep(2)
+    assert state == "COMPLETED", (tmp_path / "serve.log").read_text()[-3000:]
+    with connect(home / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM observations WHERE source = 'curated'").fetchone()[0] > 0

@@ -97,7 +97,7 @@ def test_source_freshness_names_the_latest_of_everything_per_source(warehouse: d
                recorded_at=T0.replace(hour=9, minute=6))
     for quarantine_id, hour, reason in (("q-old", 11, "older"), ("q-new", 12, "value out of range")):
         warehouse.execute(
-            "INSERT INTO quarantine (quarantine_id, run_id, quarantined_at, failed_expectations, reason, source, "
+            "INSERT INTO quarantined_rows (quarantine_id, run_id, quarantined_at, failed_expectations, reason, source, "
             "metric) VALUES (?, 'ukmod-1', ?, ['expect_column_values_to_be_between'], ?, 'ukmod', "
             "'casualties_daily_avg')",
             [quarantine_id, T0.replace(hour=hour), reason],

@@ -18,7 +18,7 @@ SELECT 'ingest_runs', run_id, count(*)
 FROM ingest_runs GROUP BY ALL HAVING count(*) > 1
 UNION ALL
 SELECT 'quarantine', quarantine_id, count(*)
-FROM quarantine GROUP BY ALL HAVING count(*) > 1
+FROM quarantined_rows GROUP BY ALL HAVING count(*) > 1
 UNION ALL
 SELECT 'alerts', alert_id, count(*)
 FROM alerts GROUP BY ALL HAVING count(*) > 1
