@@ -97,7 +97,8 @@ def source_suite_paths() -> list[Path]:
 @cache
 def gx_objects() -> BatchDefinition:
     """The process's one ephemeral context, reduced to the batch definition every batch goes through."""
-    context = gx.get_context(mode="ephemeral")
+    with quiet_gx_logging():  # GX announces the temporary directory of its docs site at INFO: noise
+        context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return (
         context.data_sources.add_pandas("bulletin_metrics")

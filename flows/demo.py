@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flows.archive_server import serve_archive, serve_handler
 from flows.settings import Settings
+from samples.alert_inbox import AlertInbox
 from samples.genstaff.api import load_days, make_handler
 from samples.ukmod.loopback import make_handler as make_x_api_handler
 
@@ -55,27 +56,48 @@ ORDER BY month, pairing
 
 
 def run_demo(settings: Settings) -> int:
+    # Before Prefect is imported: the demo prints its results, not Prefect's log (the temporary
+    # server's start and stop, each flow and task run). Warnings and errors still show.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import ingest
 
     genstaff_api = make_handler(load_days(SAMPLES / "genstaff" / "data"))
+    inbox = AlertInbox()
+    print(f"Ingesting the sample archive ({ARCHIVE_RANGE[0]} to {ARCHIVE_RANGE[1]}) from servers on 127.0.0.1:",
+          flush=True)
     with (
         serve_archive(SAMPLES / "isw" / "site", port=_free_or_any(ISW_PORT)) as isw_url,
         serve_handler(genstaff_api, port=_free_or_any(GENSTAFF_PORT)) as genstaff_url,
         serve_handler(make_x_api_handler(SAMPLES / "ukmod", bearer_token=DEMO_X_TOKEN),
                       port=_free_or_any(X_API_PORT)) as x_api_url,
+        serve_handler(inbox.handler()) as alert_url,
     ):
         os.environ["BULLETINS_ISW_BASE_URL"] = isw_url
         os.environ["BULLETINS_GENSTAFF_BASE_URL"] = genstaff_url
         os.environ["BULLETINS_UKMOD_X_API_URL"] = x_api_url
         os.environ["BULLETINS_UKMOD_X_BEARER_TOKEN"] = DEMO_X_TOKEN
-        summaries = [
-            ingest(source=source, date_from=ARCHIVE_RANGE[0], date_to=ARCHIVE_RANGE[1], mode="backfill")
-            for source in ("genstaff", "isw", "ukmod", "curated")
-        ]
-    for summary in summaries:
-        print(summary.message)
+        # The runs' alerts go to a loopback webhook standing in for the team's channel.
+        os.environ["BULLETINS_ALERT_URL"] = f"{alert_url}/demo-alerts"
+        summaries = []
+        for source in ("genstaff", "isw", "ukmod", "curated"):
+            summary = ingest(source=source, date_from=ARCHIVE_RANGE[0], date_to=ARCHIVE_RANGE[1], mode="backfill")
+            summaries.append(summary)
+            print(f"  {summary.message}", flush=True)
+    print_alerts(inbox)
     print_figures(settings)
     return 0 if all(s.status in ("completed", "completed_with_warnings") for s in summaries) else 1
+
+
+def print_alerts(inbox: AlertInbox) -> None:
+    """What the team's channel received: each alert's subject and problem lines."""
+    if not inbox.alerts:
+        print("\nNo alerts: no run found a problem (or the same problems were alerted before).")
+        return
+    print(f"\nAlerts the runs sent ({len(inbox.alerts)}, to a loopback webhook standing in for the team's channel):")
+    for alert in inbox.alerts:
+        lines = str(alert.get("text", "")).splitlines()
+        for line in [lines[0], *(line for line in lines[1:] if line.startswith("•"))] if lines else []:
+            print(f"  {line}")
 
 
 def _free_or_any(port: int) -> int:

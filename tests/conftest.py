@@ -66,4 +66,5 @@ def demo_home(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -
 
 # Variables the demo sets for its loopback servers; restored after the demo fixture.
 _DEMO_ENV = ("BULLETINS_HOME", "BULLETINS_ISW_BASE_URL", "BULLETINS_GENSTAFF_BASE_URL",
-             "BULLETINS_UKMOD_X_API_URL", "BULLETINS_UKMOD_X_BEARER_TOKEN")
+             "BULLETINS_UKMOD_X_API_URL", "BULLETINS_UKMOD_X_BEARER_TOKEN", "BULLETINS_ALERT_URL",
+             "PREFECT_LOGGING_LEVEL")
