@@ -128,28 +128,41 @@ def build_data_docs(site_root: Path, con: duckdb.DuckDBPyConnection, *, since: d
     """Write the Data Docs of the results stored in `con` under `site_root`; return the index.
 
     Pages of results stored at or after `since` (every result when None), and any missing, are
-    (re)written; so are the suite pages and the index. Raises DataDocsError with one line when a
-    page cannot be written or a stored result is not a GX result.
+    (re)written; so are the suite pages and the index. A stored result that is not a GX result
+    does not stop the others: the site is written, then DataDocsError names it. DataDocsError
+    (one line) is also raised when the site cannot be written at all.
     """
     if since is not None and since.tzinfo is None:
         raise ValueError(f"since must be timezone-aware, got {since}")
     site = Path(site_root) / SITE_DIR
+    unreadable: list[str] = []
+    unrendered: set[str] = set()
     try:
         validations = _validations(con)
         for validation in validations:
             page = site / validation.page
-            if since is None or validation.validated_at >= since or not page.is_file():
-                _write(page, render("data_docs/validation.html.j2", root="../../", validation=validation,
-                                    expectations=_expectation_results(con, validation)))
+            if not (since is None or validation.validated_at >= since or not page.is_file()):
+                continue
+            try:
+                expectations = _expectation_results(con, validation)
+            except (ValueError, TypeError, AttributeError) as error:
+                unreadable.append(f"run {validation.run_id} ({validation.source}): {_one_line(error)}")
+                unrendered.add(validation.page)
+                continue
+            _write(page, render("data_docs/validation.html.j2", root="../../", validation=validation,
+                                expectations=expectations))
         suites = _suites()
         for suite in suites:
             _write(site / "suites" / f"{_safe(suite['name'])}.html",
                    render("data_docs/suite.html.j2", root="../", suite=suite))
         index = site / "index.html"
         _write(index, render("data_docs/index.html.j2", root="", validations=validations, suites=suites,
-                             built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+                             unrendered=unrendered, built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
     except (OSError, ValueError, KeyError, TypeError, duckdb.Error) as error:
         raise DataDocsError(f"data docs under {site_root} not written: {_one_line(error)}") from error
+    if unreadable:
+        more = f"; and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        raise DataDocsError(f"data docs at {index} lack the page of {'; '.join(unreadable[:3])}{more}")
     return index
 
 
@@ -169,7 +182,7 @@ def _expectation_results(con: duckdb.DuckDBPyConnection, validation: Validation)
     stored = json.loads(row[0]) if row and isinstance(row[0], str) else (row[0] if row else None)
     if not isinstance(stored, Mapping) or not isinstance(stored.get("results"), list):
         raise ValueError(f"the stored result of run {validation.run_id} ({validation.suite}) is not a GX result")
-    results = [_expectation_result(entry) for entry in stored["results"]]
+    results = [_expectation_result(entry) for entry in stored["results"] if isinstance(entry, Mapping)]
     return sorted(results, key=lambda r: (r.success, r.severity != "critical", r.type, r.columns))
 
 

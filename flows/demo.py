@@ -2,12 +2,20 @@
 
 Nothing is faked: the real ingest flow discovers the archive's sitemap, fetches over HTTP,
 stores raw documents, parses, validates with Great Expectations and loads DuckDB.
+
+To serve the samples again after the demo, for ingests of your own (until Ctrl-C):
+
+    .venv/bin/python -m flows.demo --serve
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +49,7 @@ ORDER BY source, metric, period_start, period_end
 """
 
 MONTHLY_CASUALTIES = """
-SELECT strftime(month, '%Y-%m') AS month, mod_casualties, round(mod_daily_avg, 1) AS mod_daily_avg,
+SELECT strftime(month, '%Y-%m') AS month, mod_casualties, round(mod_daily_avg) AS mod_daily_avg,
        isw_casualties
 FROM genstaff_monthly_casualties
 ORDER BY month
@@ -49,7 +57,7 @@ ORDER BY month
 
 COST_PER_KM2 = """
 SELECT strftime(month, '%Y-%m') AS month, pairing, genstaff_casualties, km2_gained,
-       round(casualties_per_km2, 1) AS casualties_per_km2
+       round(casualties_per_km2) AS casualties_per_km2
 FROM casualties_per_km2
 ORDER BY month, pairing
 """
@@ -61,21 +69,11 @@ def run_demo(settings: Settings) -> int:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import ingest
 
-    genstaff_api = make_handler(load_days(SAMPLES / "genstaff" / "data"))
     inbox = AlertInbox()
     print(f"Ingesting the sample archive ({ARCHIVE_RANGE[0]} to {ARCHIVE_RANGE[1]}) from servers on 127.0.0.1:",
           flush=True)
-    with (
-        serve_archive(SAMPLES / "isw" / "site", port=_free_or_any(ISW_PORT)) as isw_url,
-        serve_handler(genstaff_api, port=_free_or_any(GENSTAFF_PORT)) as genstaff_url,
-        serve_handler(make_x_api_handler(SAMPLES / "ukmod", bearer_token=DEMO_X_TOKEN),
-                      port=_free_or_any(X_API_PORT)) as x_api_url,
-        serve_handler(inbox.handler()) as alert_url,
-    ):
-        os.environ["BULLETINS_ISW_BASE_URL"] = isw_url
-        os.environ["BULLETINS_GENSTAFF_BASE_URL"] = genstaff_url
-        os.environ["BULLETINS_UKMOD_X_API_URL"] = x_api_url
-        os.environ["BULLETINS_UKMOD_X_BEARER_TOKEN"] = DEMO_X_TOKEN
+    with serve_samples() as environment, serve_handler(inbox.handler()) as alert_url:
+        os.environ.update(environment)
         # The runs' alerts go to a loopback webhook standing in for the team's channel.
         os.environ["BULLETINS_ALERT_URL"] = f"{alert_url}/demo-alerts"
         summaries = []
@@ -98,6 +96,25 @@ def print_alerts(inbox: AlertInbox) -> None:
         lines = str(alert.get("text", "")).splitlines()
         for line in [lines[0], *(line for line in lines[1:] if line.startswith("•"))] if lines else []:
             print(f"  {line}")
+
+
+@contextmanager
+def serve_samples() -> Iterator[dict[str, str]]:
+    """The sample sources on 127.0.0.1 (ISW's site, the General Staff API, the X API with the MoD's
+    posts), on their fixed ports when free; yields the variables that point the pipeline at them."""
+    genstaff_api = make_handler(load_days(SAMPLES / "genstaff" / "data"))
+    with (
+        serve_archive(SAMPLES / "isw" / "site", port=_free_or_any(ISW_PORT)) as isw_url,
+        serve_handler(genstaff_api, port=_free_or_any(GENSTAFF_PORT)) as genstaff_url,
+        serve_handler(make_x_api_handler(SAMPLES / "ukmod", bearer_token=DEMO_X_TOKEN),
+                      port=_free_or_any(X_API_PORT)) as x_api_url,
+    ):
+        yield {
+            "BULLETINS_ISW_BASE_URL": isw_url,
+            "BULLETINS_GENSTAFF_BASE_URL": genstaff_url,
+            "BULLETINS_UKMOD_X_API_URL": x_api_url,
+            "BULLETINS_UKMOD_X_BEARER_TOKEN": DEMO_X_TOKEN,
+        }
 
 
 def _free_or_any(port: int) -> int:
@@ -131,3 +148,24 @@ def print_figures(settings: Settings) -> None:
     print(f"charts: {report.html} (and PNGs beside it)")
     print(f"validation reports (Great Expectations Data Docs): {settings.data_docs_dir / 'site' / 'index.html'}")
     print(f"query it: .venv/bin/bulletins sql \"FROM territory_monthly\"  (reads {settings.analyst_path})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m flows.demo",
+                                     description="Serve the demo's sample sources on 127.0.0.1 until Ctrl-C.")
+    parser.add_argument("--serve", action="store_true", required=True,
+                        help="serve ISW's site, the General Staff API and the X API with the MoD's posts")
+    parser.parse_args(argv)
+    with serve_samples() as environment:
+        print("Serving the sample sources on 127.0.0.1 (Ctrl-C to stop). Point the pipeline at them with:")
+        for name, value in environment.items():
+            print(f"  export {name}={value}")
+        first, last = ARCHIVE_RANGE
+        print(f"then, e.g.: .venv/bin/bulletins backfill --source isw --from {first} --to {last}", flush=True)
+        with suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

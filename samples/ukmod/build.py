@@ -3,9 +3,9 @@
     .venv/bin/python samples/ukmod/build.py && .venv/bin/python samples/ukmod/render.py
 
 Every update below is written by us in the MoD's manner, carrying the figures MoD updates stated in
-2024-2025 (the project's copy: samples/ukmod/statements.csv) and two earlier ones. Three updates exist
-only as images (rendered from images/*.txt by render.py); five are in alt text (their images are
-rendered from the same words, images/card-*.txt, written here), six in the post text.
+2024-2025 (samples/facts/, checked by tests/samples/test_facts.py) and two earlier ones. Three
+updates exist only as images (rendered from images/*.txt by render.py); five are in alt text (their
+images are rendered from the same words, images/card-*.txt, written here), six in the post text.
 Outputs: timeline/posts.json (one X API page holding every post; samples/ukmod/loopback.py pages
 it), users/DefenceHQ.json (the user lookup answer) and rss/DefenceHQ.xml.
 """
