@@ -93,9 +93,11 @@ def print_alerts(inbox: AlertInbox) -> None:
         return
     print(f"\nAlerts the runs sent ({len(inbox.alerts)}, to a loopback webhook standing in for the team's channel):")
     for alert in inbox.alerts:
-        lines = str(alert.get("text", "")).splitlines()
-        for line in [lines[0], *(line for line in lines[1:] if line.startswith("•"))] if lines else []:
-            print(f"  {line}")
+        # The structured part of the message (the text is the same, written for a chat channel).
+        sent = alert.get("bulletins") or {}
+        print(f"  {sent.get('source')} run {sent.get('run_id')}, {sent.get('kind')}:")
+        for problem in sent.get("problems") or []:
+            print(f"    {problem.get('severity')} {problem.get('check')}: {problem.get('count')} affected")
 
 
 @contextmanager
