@@ -95,8 +95,11 @@ def print_alerts(inbox: AlertInbox) -> None:
     for alert in inbox.alerts:
         # The structured part of the message (the text is the same, written for a chat channel).
         sent = alert.get("bulletins") or {}
-        print(f"  {sent.get('source')} run {sent.get('run_id')}, {sent.get('kind')}:")
-        for problem in sent.get("problems") or []:
+        problems = sent.get("problems") or []
+        said = ("all clear: the problems it alerted before are gone" if sent.get("kind") == "all_clear"
+                else f"{len(problems)} problem{'' if len(problems) == 1 else 's'}")
+        print(f"  {sent.get('source')} run {sent.get('run_id')}: {said}")
+        for problem in problems:
             print(f"    {problem.get('severity')} {problem.get('check')}: {problem.get('count')} affected")
 
 
