@@ -8,6 +8,7 @@ from lxml import html as lxml_html
 
 from flows.archive_server import serve_archive
 from tests.chromium import needs_chromium, rendered_dom
+from tests.conftest import DEMO_STDOUT
 from warehouse.db import connect
 
 
@@ -71,3 +72,23 @@ def test_chromium_shows_the_demo_runs_with_the_state_each_ended_in(demo_home: Pa
              for row in dom.xpath('//table[@id="validations"]/tbody/tr')}
     assert shown == {"genstaff": "Completed with warnings", "isw": "Completed",
                      "ukmod": "Completed with warnings", "curated": "Completed"}
+
+
+def test_the_demo_prints_the_figures_the_press_quotes(demo_home: Path) -> None:
+    printed = (demo_home.parent / DEMO_STDOUT).read_text(encoding="utf-8")
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in printed.splitlines() if "│" in line]
+
+    def row(*cells: str) -> bool:
+        """A row of the printed tables that starts with these cells."""
+        return any(printed_row[: len(cells)] == list(cells) for printed_row in rows)
+
+    assert row("2025-03", "isw", "203.0", "exact") and row("2025-03", "ukmod", "143.0", "exact")
+    assert row("2024-11", "ukmod", "700.0", "over")
+    assert row("2025-03", "isw", "203.0") and not row("2025-02", "isw", "388.5")  # ISW's own, not AFP's
+    assert row("ukmod", "casualties_cumulative", "RU", "2022-02-24", "2025-05-03", "950000.0", "persons",
+               "approximately")
+    # Casualties per km² rising through the winter, month by month (whole persons per km², no decimals).
+    assert row("2024-11", "genstaff/ukmod", "45720.0", "700.0", "65.0")
+    assert row("2025-03", "genstaff/ukmod", "41160.0", "143.0", "288.0")
+    assert "Alerts the runs sent (2, to a loopback webhook" in printed
+    assert f"charts: {demo_home / 'reports' / 'report.html'}" in printed
