@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from extractors.sources import names as source_names
 from extractors.sources import parsing_names
 from flows.words import one_line
-from warehouse.errors import WarehouseLocked
+from warehouse.errors import WarehouseConfigError, WarehouseLocked
 
 if TYPE_CHECKING:  # pydantic-settings is not needed by `bulletins parse`
     from flows.settings import Settings
@@ -38,6 +38,7 @@ EPILOG = """examples:
   bulletins review
   bulletins report
   bulletins demo
+  bulletins serve
 """
 
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.handler(args))
-    except (UsageError, ConfigurationError, StorageProblem) as error:
+    except (UsageError, ConfigurationError, StorageProblem, WarehouseConfigError) as error:
         print(f"bulletins: {error}", file=sys.stderr)
         return 2
     except WarehouseLocked as error:
@@ -114,6 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=_positive_int, default=200, metavar="N",
                      help="rows shown by --format table (default 200)")
     sql.set_defaults(handler=_sql)
+
+    serve = commands.add_parser(
+        "serve", help="run every deployment of prefect.yaml on its schedule from this one process",
+        epilog="example: PREFECT_API_URL=http://127.0.0.1:4200/api bulletins serve   (README: Scheduling)",
+    )
+    serve.add_argument("--limit", type=int, default=None, metavar="N",
+                       help="at most N flow runs at once (default: no limit; one per source always holds)")
+    serve.set_defaults(handler=_serve)
 
     demo = commands.add_parser("demo", help="serve the bundled sample archive on 127.0.0.1 and ingest it",
                                epilog="example: bulletins demo")
@@ -309,6 +318,15 @@ def _record_refused_run(source: str, parameters: dict[str, object], error: Excep
         refuse_run(settings, summary, {k: v for k, v in parameters.items() if k != "mode"}, f"failed: {error}")
     except (ConfigurationError, StorageProblem, WarehouseLocked):
         pass  # nowhere to record it; the one-line error is what matters
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = command_settings()
+    configure_prefect(settings)
+    from flows.serve import serve_all
+
+    serve_all(limit=args.limit)
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

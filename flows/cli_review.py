@@ -61,7 +61,7 @@ def quarantine(args: argparse.Namespace) -> int:
 def release(args: argparse.Namespace) -> int:
     from flows.review import ReviewError, release
     from flows.storage import check_writable_home, readable_database
-    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.analyst_copy import publish_for_analysts
     from warehouse.db import connect
 
     settings = command_settings()
@@ -71,8 +71,8 @@ def release(args: argparse.Namespace) -> int:
         released = release(settings, args.quarantine_id, note=args.note)
     except ReviewError as error:
         raise UsageError(str(error)) from None
-    with connect(settings.warehouse_path) as con:
-        publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    with connect(settings.warehouse) as con:
+        publish_for_analysts(con, settings.warehouse)
     stored = (f"stored as version {released.version}" if released.version
               else "it repeats the figure in force, so no new version was needed")
     print(f"released {released.quarantine_id}: {stored}")
@@ -82,7 +82,7 @@ def release(args: argparse.Namespace) -> int:
 def acknowledge(args: argparse.Namespace) -> int:
     from flows.review import ReviewError, acknowledge
     from flows.storage import check_writable_home, readable_database
-    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.analyst_copy import publish_for_analysts
     from warehouse.db import connect
 
     settings = command_settings()
@@ -92,8 +92,8 @@ def acknowledge(args: argparse.Namespace) -> int:
         acknowledge(settings, args.quarantine_id, note=args.note)
     except ReviewError as error:
         raise UsageError(str(error)) from None
-    with connect(settings.warehouse_path) as con:
-        publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    with connect(settings.warehouse) as con:
+        publish_for_analysts(con, settings.warehouse)
     print(f"acknowledged {args.quarantine_id}: it stays out of the observations and no longer counts as open")
     return 0
 

@@ -39,6 +39,7 @@ from extractors.observation import DocumentRef
 from extractors.source import Source
 from extractors.sources import source as declared_source
 from flows import pipeline, run_report
+from flows.concurrency import one_run_per_source
 from flows.problems import Problem, RunReport
 from flows.progress import Progress
 from flows.runs import (
@@ -131,7 +132,7 @@ def process_batch(
     """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread."""
     declared = declared_source(source)
     store = RawStore(settings.raw_dir)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         validators = latest_validators(con, source)
         parsed_before = already_parsed(con, [v[2] for v in validators.values()], declared.parser_version)
     with settings.http_client(source) as client:
@@ -142,7 +143,7 @@ def process_batch(
     parsed = pipeline.parse_documents(declared, to_parse, store)
     unread_rows = pipeline.unread_rows_frame(declared, parsed.unread, UNREADABLE_ROW) if declared.unread_quarantined \
         else pd.DataFrame()
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         usual = run_report.usual_metrics(con, source, declared.parser_version)
         validated = pipeline.validate_observations(parsed.frame, source=source, today=datetime.now(UTC).date(),
                                                    con=con)
@@ -183,6 +184,7 @@ def process_batch(
 
 
 @flow(name="ingest", log_prints=True)
+@one_run_per_source
 def ingest(
     source: str = "isw",
     date_from: date | None = None,
@@ -222,7 +224,7 @@ def _ingest(
     declared = declared_source(source)
     started_at = datetime.now(UTC)
     # One connection to start (opening the file is most of what a no-change run costs the warehouse).
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         start_run(con, summary, parameters)
         since, cursor = incremental_start(con, source, started_at) if mode == "incremental" else (None, None)
         # Documents kept raw but not read by this parser version: OCR failed last time, or the
@@ -250,7 +252,7 @@ def _ingest(
         progress.advance(len(batch_refs) + len(batch_stored))
     progress.close()
 
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         failure = _judge(con, settings, summary, declared, refs, discovery, fetch_failed, since, cursor, anomalies)
         report = _record(con, settings, summary, started_at, problems, anomalies)
     _announce(settings, summary, report, [a for a in anomalies if a.kind == "unread"])
@@ -339,15 +341,16 @@ def _record(
 def _announce(settings: Settings, summary: RunSummary, report: RunReport, unread: list[Anomaly]) -> None:
     """Alert once, publish the analyst copy and the Prefect artifacts."""
     from flows.alerts import send_alert
-    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.analyst_copy import publish_for_analysts
 
     # A slow webhook must not hold the write lock while the reports are built: its own connection,
     # which then publishes the analyst copy (alerts included).
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
         send_alert(report, settings, con, timeout=settings.alert_timeout_s)
-        copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
-    logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
+        copy = publish_for_analysts(con, settings.warehouse)
+    if copy is not None:
+        logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report, unread)
 
 
@@ -360,10 +363,10 @@ def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: dateti
     validated = con.execute("SELECT count(*) FROM validation_results WHERE run_id = ?", [summary.run_id]).fetchone()
     if not validated or not validated[0]:
         return index.resolve().as_uri() if index.exists() else None
-    from expectations.data_docs import DataDocsError, build_data_docs, stored_validations
+    from expectations.data_docs import DataDocsError, build_data_docs
 
     try:
-        index = build_data_docs(settings.data_docs_dir, stored_validations(con, since=since))
+        index = build_data_docs(settings.data_docs_dir, con, since=since)
     except DataDocsError as error:
         logging.getLogger("bulletins").warning("Data Docs not built: %s", error)
         return f"bulletins sql \"SELECT * FROM validation_results WHERE run_id = '{summary.run_id}'\""

@@ -87,7 +87,7 @@ class UnreadFigure:
 def validate_stored(settings: Settings, source: str, *, today: date | None = None) -> Revalidation:
     """Re-validate the source's current stored figures with the current suite; record the result."""
     run_id = f"validate-{uuid.uuid4().hex[:12]}"
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         frame = con.execute(STORED_ROWS, [source]).df()
         if frame.empty:
             raise ReviewError(f"no stored figures for source {source!r}: run `bulletins ingest --source {source}`")
@@ -144,7 +144,7 @@ class Release:
 def release(settings: Settings, quarantine_id: str, *, note: str | None = None) -> Release:
     """Load one quarantined row after review, as a new version if it changes the series; mark it released."""
     now = datetime.now(UTC)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         row = con.execute("SELECT * FROM quarantine WHERE quarantine_id = ?", [quarantine_id]).df()
         if row.empty:
             raise ReviewError(f"no quarantined row {quarantine_id!r}: `bulletins quarantine` lists them")
@@ -161,10 +161,11 @@ def release(settings: Settings, quarantine_id: str, *, note: str | None = None) 
             frame = row[list(OBSERVATION_FIELDS)]
             appended = append_observations(con, frame, f"release-{quarantine_id}", now)
             version = _stored_version(con, row.iloc[0], now) if appended else None
+            # An appended review event, never an UPDATE (migration 012): `quarantine` shows it.
             con.execute(
-                "UPDATE quarantine SET released_at = ?, released_by = ?, release_note = ?, released_version = ? "
-                "WHERE quarantine_id = ?",
-                [now, getpass.getuser(), note, version, quarantine_id],
+                "INSERT INTO quarantine_releases (quarantine_id, released_at, released_by, release_note, "
+                "released_version) VALUES (?, ?, ?, ?, ?)",
+                [quarantine_id, now, getpass.getuser(), note, version],
             )
             con.execute("COMMIT")
         except Exception:
@@ -190,7 +191,7 @@ def acknowledge(settings: Settings, quarantine_id: str, *, note: str) -> None:
     """Close one quarantined row after review without loading it; the note says why it stays out."""
     if not note.strip():
         raise ReviewError("--note is required: say why the row stays out")
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         row = con.execute("SELECT released_at, acknowledged_at FROM quarantine WHERE quarantine_id = ?",
                           [quarantine_id]).fetchone()
         if row is None:
@@ -200,10 +201,11 @@ def acknowledge(settings: Settings, quarantine_id: str, *, note: str) -> None:
             raise ReviewError(f"row {quarantine_id} was released already, at {released_at}")
         if acknowledged_at is not None:
             raise ReviewError(f"row {quarantine_id} was acknowledged already, at {acknowledged_at}")
+        # An appended review event, never an UPDATE (as releases, migration 012): `quarantine` shows it.
         con.execute(
-            "UPDATE quarantine SET acknowledged_at = ?, acknowledged_by = ?, acknowledge_note = ? "
-            "WHERE quarantine_id = ?",
-            [datetime.now(UTC), getpass.getuser(), note.strip(), quarantine_id],
+            "INSERT INTO quarantine_acknowledgements (quarantine_id, acknowledged_at, acknowledged_by, "
+            "acknowledge_note) VALUES (?, ?, ?, ?)",
+            [quarantine_id, datetime.now(UTC), getpass.getuser(), note.strip()],
         )
 
 

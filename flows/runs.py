@@ -76,16 +76,19 @@ class RunSummary:
         return [*rows, {"measure": "figure_coverage", "value": coverage}]
 
 
+# Runs are appended events, never updated (migration 011): a start row, then a finish row built
+# from it; `ingest_runs` shows each run's latest. A Prefect retry of the same flow run starts once.
 def start_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, parameters: dict[str, Any]) -> list[str]:
     """Record the run as running, with the process running it; close the rows of runs whose process
     died without finishing (abandoned). Returns the run ids it closed."""
     now = datetime.now(UTC)
     closed = close_abandoned_runs(con, now, by_run=summary.run_id)
     con.execute(
-        "INSERT INTO ingest_runs (run_id, source, mode, parameters, started_at, status, pid, host) "
-        "VALUES (?, ?, ?, ?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO ingest_run_events (run_id, source, mode, parameters, started_at, status, pid, host) "
+        "SELECT ?, ?, ?, ?, ?, 'running', ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM ingest_run_events WHERE run_id = ?)",
         [summary.run_id, summary.source, summary.mode, json.dumps(parameters, default=str), now,
-         os.getpid(), socket.gethostname()],
+         os.getpid(), socket.gethostname(), summary.run_id],
     )
     return closed
 
@@ -108,8 +111,10 @@ def close_abandoned_runs(con: duckdb.DuckDBPyConnection, now: datetime, *, by_ru
             why = f"still running after {UNCHECKABLE_RUN_MAX_AGE.total_seconds() / 3600:g} h, its process unknown"
         else:
             continue
-        con.execute(
-            "UPDATE ingest_runs SET status = 'abandoned', finished_at = ?, message = ? WHERE run_id = ?",
+        con.execute(  # a finish event, as the run would have appended it
+            "INSERT INTO ingest_run_events BY NAME "
+            "SELECT run_id, source, mode, parameters, started_at, pid, host, ? AS finished_at, "
+            "'abandoned' AS status, ? AS message FROM ingest_run_events WHERE run_id = ? AND finished_at IS NULL",
             [now, f"abandoned: {why}; closed by run {by_run}", run_id],
         )
         closed.append(run_id)
@@ -119,12 +124,14 @@ def close_abandoned_runs(con: duckdb.DuckDBPyConnection, now: datetime, *, by_ru
 def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     con.execute(
         """
-        UPDATE ingest_runs SET
-            finished_at = ?, status = ?, documents_discovered = ?, documents_fetched = ?,
-            documents_unchanged = ?, documents_failed = ?, observations_parsed = ?, figures_unread = ?,
-            rows_appended = ?, rows_quarantined = ?, rows_warned = ?, watermark = ?, cursor = ?,
-            message = ?, problems = ?
-        WHERE run_id = ?
+        INSERT INTO ingest_run_events BY NAME
+        SELECT run_id, source, mode, parameters, started_at, pid, host,
+            ? AS finished_at, ? AS status, ? AS documents_discovered, ? AS documents_fetched,
+            ? AS documents_unchanged, ? AS documents_failed, ? AS observations_parsed, ? AS figures_unread,
+            ? AS rows_appended, ? AS rows_quarantined, ? AS rows_warned, ? AS watermark, ? AS cursor,
+            ? AS message, ? AS problems
+        FROM ingest_run_events
+        WHERE run_id = ? AND finished_at IS NULL
         """,
         [datetime.now(UTC), summary.status, summary.documents_discovered, summary.documents_fetched,
          summary.documents_unchanged, summary.documents_failed, summary.observations_parsed,
@@ -141,13 +148,13 @@ def end_run(settings: Settings, summary: RunSummary, reason: str) -> None:
     """
     summary.status, summary.message = "failed", reason
     summary.watermark = summary.cursor = None
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         finish_run(con, summary)
 
 
 def refuse_run(settings: Settings, summary: RunSummary, parameters: dict[str, Any], reason: str) -> None:
     """Record a run that could not start (a configuration error) as failed, with why."""
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         start_run(con, summary, parameters)
     end_run(settings, summary, reason)
 

@@ -3,7 +3,8 @@
 Three groups of variables, plus one per source derived from its `Source` declaration
 (extractors/source.py): nothing here lists the sources.
 
-    core     BULLETINS_HOME, BULLETINS_LOCK_TIMEOUT                         every command
+    core     BULLETINS_HOME, BULLETINS_LOCK_TIMEOUT, BULLETINS_WAREHOUSE,   every command
+             BULLETINS_LAKE_DATA_PATH
     http     BULLETINS_HTTP_MAX_ATTEMPTS                                    commands that fetch
     alerts   BULLETINS_ALERT_URL, _BLOCK, _REPEAT_HOURS, _TIMEOUT           commands that alert
     source   its base URL variable, BULLETINS_<SOURCE>_STALE_AFTER_HOURS,   commands that ingest it
@@ -33,6 +34,7 @@ from extractors.source import Source
 
 if TYPE_CHECKING:
     from extractors.http import HttpClient
+    from warehouse.backend import Warehouse
 
 
 class ConfigurationError(ValueError):
@@ -68,6 +70,10 @@ class Settings:
     alert_timeout_s: float = 10.0
     # Seconds a writer waits for another process's lock on the warehouse (warehouse/db.py reads it).
     lock_timeout_s: float = 30.0
+    # BULLETINS_WAREHOUSE: unset for the DuckDB file under home, or "ducklake:postgres:..." (warehouse/backend.py).
+    warehouse_url: str | None = None
+    # BULLETINS_LAKE_DATA_PATH: where a DuckLake keeps its Parquet files.
+    lake_data_path: str | None = None
     sources: Mapping[str, SourceConfig] = field(default_factory=_default_sources)
 
     @classmethod
@@ -80,13 +86,23 @@ class Settings:
         ConfigurationError naming the first bad variable."""
         given = {k: v for k, v in (os.environ if env is None else env).items() if v.strip()}
         core = _validated(_Core, given)
-        values: dict[str, Any] = {"home": Path(core.home).resolve(), "lock_timeout_s": core.lock_timeout}
+        values: dict[str, Any] = {"home": Path(core.home).resolve(), "lock_timeout_s": core.lock_timeout,
+                                  "warehouse_url": core.warehouse_url, "lake_data_path": core.lake_data_path}
         if http:
             values["http_max_attempts"] = _validated(_Http, given).http_max_attempts
         if alerts:
             values.update(_validated(_Alerts, given).model_dump())
         configured = {name: _source_config(source_registry.source(name), given) for name in sources}
-        return cls(sources=configured, **values)
+        settings = cls(sources=configured, **values)
+        _warehouse_of(settings)  # BULLETINS_WAREHOUSE is checked now, not at the first connection
+        return settings
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The warehouse to open with warehouse.db.connect: the DuckDB file under home, or a DuckLake."""
+        from warehouse.backend import Warehouse
+
+        return Warehouse.from_env(self.warehouse_url, self.lake_data_path, self.home)
 
     @property
     def warehouse_path(self) -> Path:
@@ -163,6 +179,8 @@ class _FromMapping(BaseSettings):
 class _Core(_FromMapping):
     home: str = Field("data", validation_alias="BULLETINS_HOME")
     lock_timeout: NonNegativeFloat = Field(30.0, validation_alias="BULLETINS_LOCK_TIMEOUT", allow_inf_nan=False)
+    warehouse_url: str | None = Field(None, validation_alias="BULLETINS_WAREHOUSE")
+    lake_data_path: str | None = Field(None, validation_alias="BULLETINS_LAKE_DATA_PATH")
 
 
 class _Http(_FromMapping):
@@ -221,6 +239,15 @@ def _source_config(source: Source, given: Mapping[str, str]) -> SourceConfig:
             f"{source.name} needs " + " or ".join(f"{o.env} ({o.meaning})" for o in needed) + f"; {unset}"
         )
     return SourceConfig(validated.base_url, validated.stale_after_hours, options)
+
+
+def _warehouse_of(settings: Settings) -> Warehouse:
+    from warehouse.errors import WarehouseConfigError
+
+    try:
+        return settings.warehouse
+    except WarehouseConfigError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _validated(model: type[_FromMapping], given: Mapping[str, str]) -> Any:

@@ -63,17 +63,23 @@ def run_sql(
 
 @contextlib.contextmanager
 def _open_for_reading(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = settings.analyst_path
-    if not path.exists():
-        path = settings.warehouse_path
-        print(f"bulletins: no analyst copy at {settings.analyst_path} yet; reading {path} read-only",
-              file=sys.stderr)
+    from warehouse.analyst_copy import analyst_target
+    from warehouse.errors import WarehouseConfigError
+
     try:
-        con = connect(path, read_only=True)
-    except (FileNotFoundError, WarehouseLocked, duckdb.Error) as error:
+        target, note = analyst_target(settings.warehouse)
+        if note:
+            print(f"bulletins: {note}", file=sys.stderr)
+        con = connect(target, read_only=True)
+    except (FileNotFoundError, WarehouseLocked, WarehouseConfigError, duckdb.Error) as error:
         raise SqlCommandError(f"bulletins sql: {_one_line(error)}") from None
     with con:
         yield con
+
+
+def _article(word: str) -> str:
+    """ "an INSERT", "an ALTER", "a COPY": by the sound of the keyword's first letter."""
+    return "an" if word[:1] in "AEIOU" else "a"
 
 
 def _variable(assignment: str) -> tuple[str, str]:
@@ -101,7 +107,8 @@ def _refuse_writes(con: duckdb.DuckDBPyConnection, query: str) -> None:
         text = _one_line(statement.query)
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise SqlCommandError(
-            f"bulletins sql is read-only: refusing a {statement.type.name} statement ({shown}); "
+            f"bulletins sql is read-only: refusing {_article(statement.type.name)} {statement.type.name} "
+            f"statement ({shown}); "
             "write through `bulletins ingest`"
         )
 

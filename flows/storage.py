@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from warehouse.backend import Warehouse
 
 
 class StorageProblem(RuntimeError):
@@ -22,18 +26,23 @@ class StorageProblem(RuntimeError):
 
 def check_writable_home(settings: Settings) -> None:
     """What an ingest, a release or the demo writes: the home (created if missing), the raw store
-    and the warehouse file must all be writable."""
+    and, for the embedded warehouse, its file and the analyst copy must all be writable."""
     _writable_dir(settings.home, "BULLETINS_HOME")
     if settings.raw_dir.exists():
         _writable_dir(settings.raw_dir, "the raw store")
+    if settings.warehouse.is_lake:
+        return  # its catalog and files are checked when it is attached
     for path, what in ((settings.warehouse_path, "the warehouse"), (settings.analyst_path, "the analyst copy")):
         if path.exists():
             _readable_writable_file(path, what)
 
 
-def readable_database(settings: Settings, *, prefer_analyst_copy: bool = True) -> Path:
-    """The database a read-only command reads: the analyst copy when there is one (readers never
-    wait for the writer), else the warehouse. Creates nothing; says what is missing."""
+def readable_database(settings: Settings, *, prefer_analyst_copy: bool = True) -> Path | Warehouse:
+    """What a read-only command reads, for warehouse.db.connect: the analyst copy when there is one
+    (readers never wait for the writer), else the warehouse file; a DuckLake itself. Creates
+    nothing; says what is missing."""
+    if settings.warehouse.is_lake:
+        return settings.warehouse
     if not settings.home.exists():
         raise StorageProblem(f"BULLETINS_HOME {settings.home} does not exist: run `bulletins demo` or "
                              "`bulletins ingest` first (or set BULLETINS_HOME to where they wrote)")

@@ -3,6 +3,7 @@ and a kill -9 (closed as abandoned by the next run). Real processes, real signal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -37,8 +38,12 @@ def sitemaps(report_path: str) -> tuple[bytes, bytes]:
 
 
 @pytest.fixture
-def hanging_site() -> Iterator[tuple[LoopbackServer, threading.Event]]:
-    """An ISW site whose one report never answers until released: a run to stop in the middle."""
+def hanging_site(prefect_harness: None) -> Iterator[tuple[LoopbackServer, threading.Event]]:
+    """An ISW site whose one report never answers until released: a run to stop in the middle.
+
+    Afterwards the source's one-run-at-a-time slot is freed as an operator would (`prefect gcl
+    delete ingest-isw`; the next run makes it again): a process killed with -9 cannot release it,
+    and its lease would hold every later isw run of the session for minutes."""
     release, asked = threading.Event(), threading.Event()
 
     def hang(_request: RecordedRequest) -> Reply:
@@ -55,19 +60,30 @@ def hanging_site() -> Iterator[tuple[LoopbackServer, threading.Event]]:
             yield server, asked
         finally:
             release.set()
+            free_the_source_slot("isw")
 
 
-def start_ingest(home: Path, base_url: str) -> subprocess.Popen[str]:
-    """`bulletins ingest --source isw` in its own process, on the session's Prefect server."""
+def free_the_source_slot(source: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.concurrency import limit_name
+
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectNotFound):
+        client.delete_global_concurrency_limit_by_name(limit_name(source))
+
+
+def start_ingest(home: Path, base_url: str, source: str = "isw", attempts: int = 1) -> subprocess.Popen[str]:
+    """`bulletins ingest --source SOURCE` in its own process, on the session's Prefect server."""
     from prefect.settings import PREFECT_API_URL
 
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BULLETINS_HOME": str(home),
-           "BULLETINS_ISW_BASE_URL": base_url, "BULLETINS_HTTP_MAX_ATTEMPTS": "1",
+           f"BULLETINS_{source.upper()}_BASE_URL": base_url, "BULLETINS_HTTP_MAX_ATTEMPTS": str(attempts),
            "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_HOME": str(home / "prefect"),
            "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "False", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     return subprocess.Popen(
         [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main(sys.argv[1:]))",
-         "ingest", "--source", "isw"],
+         "ingest", "--source", source],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -152,7 +168,7 @@ def test_only_rows_whose_process_is_gone_or_unknown_for_a_day_are_abandoned(tmp_
     ]
     with connect(settings.warehouse_path) as con:
         for run_id, pid, host, started in rows:
-            con.execute("INSERT INTO ingest_runs (run_id, source, mode, started_at, status, pid, host) "
+            con.execute("INSERT INTO ingest_run_events (run_id, source, mode, started_at, status, pid, host) "
                         "VALUES (?, 'isw', 'incremental', ?, 'running', ?, ?)", [run_id, started, pid, host])
         closed = close_abandoned_runs(con, now, by_run="next")
         left = dict(con.execute("SELECT run_id, status FROM ingest_runs").fetchall())
@@ -179,3 +195,25 @@ def test_a_flow_refused_for_its_configuration_is_failed_with_the_reason_and_not_
     assert isinstance(error, ConfigurationError) and "neither is set" in str(error)
     [(_, status, finished, message)] = runs(bulletins_home)
     assert (status, finished, message) == ("failed", True, f"failed: {error}")
+
+
+@pytest.mark.parametrize(("source", "first_path"), [("isw", "/sitemap_index.xml"),
+                                                    ("genstaff", "/api/v2/statistics")])
+def test_an_unreachable_source_fails_fast_in_one_line_with_the_client_retrying_alone(
+    prefect_harness: None, tmp_path: Path, source: str, first_path: str,
+) -> None:
+    home = tmp_path / "home"
+    with LoopbackServer() as server:
+        server.route(first_path, Reply(disconnect=True))  # a reset: as close to no network as loopback gets
+        process = start_ingest(home, server.url(""), source=source, attempts=2)
+        _, stderr = process.communicate(timeout=180)
+        asked = len(server.requests_for(first_path))
+        first_url = server.url(first_path)
+
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    [line] = [text for text in stderr.splitlines() if text.startswith("bulletins:")]
+    assert line.startswith(f"bulletins: {source} could not be reached: fetch of {first_url}")
+    assert asked == 2  # the client's two attempts; Prefect retried nothing on top (before: 2 x 3)
+    [(_, status, finished, message)] = runs(home)
+    assert (status, finished) == ("failed", True) and message.startswith(f"{source} could not be reached")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,8 @@ import pytest
 from tests.holder import held_open
 from warehouse.db import connect, lock_holder
 from warehouse.errors import WarehouseLocked
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -21,7 +24,8 @@ def warehouse(tmp_path: Path) -> Path:
 
 
 def test_the_kernel_names_the_process_holding_the_file_as_duckdb_locks_it(warehouse: Path) -> None:
-    assert duckdb.__version__ == "1.5.6"  # the version pinned in constraints.txt, whose locks this reads
+    pinned = re.search(r"^duckdb==(\S+)$", (REPO / "constraints.txt").read_text(), re.MULTILINE)
+    assert pinned is not None and duckdb.__version__ == pinned.group(1)  # the DuckDB whose locks this reads
     assert lock_holder(warehouse, for_writing=True) is None
     with held_open(warehouse, read_only=True) as reader:
         assert lock_holder(warehouse, for_writing=True) == reader.pid  # a reader keeps writers out

@@ -1,6 +1,6 @@
 -- Quarantined rows still waiting for a person (issue 5): what `bulletins quarantine` lists and what
 -- alerts count as an unresolved failure.
--- The view as it was at this migration (011 replaces it; sql/open_quarantine.sql is the current text).
+-- The view as it was at this migration (013 replaces it; sql/open_quarantine.sql is the current text).
 -- Quarantined rows still waiting for a person: not released after review, and not made moot by the
 -- source itself. A row is moot once a later figure for the same series key was stored, or once the
 -- document it came from was fetched again with different content and re-read (the source fixed it;
