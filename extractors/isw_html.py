@@ -22,7 +22,7 @@ from lxml.etree import HTMLParser
 from lxml.etree import _Element as Element
 
 from extractors.isw_discover import report_date_from_url
-from extractors.periods import MONTH, parse_date
+from extractors.reading.periods import MONTH, parse_date
 
 
 class Container(NamedTuple):
@@ -69,6 +69,7 @@ _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z'’ -]{2,60}):\s")
 _HEADER_DATE = re.compile(
     rf"(?P<date>{MONTH}\s+\d{{1,2}},?\s+20\d\d),?\s+\d{{1,2}}(?::\d{{2}})?\s*[ap]\.?m\.?\s*(?:ET|EST|EDT)\b"
 )
+_TITLE_DATE = re.compile(rf"Campaign\s+Assessment,?\s+(?P<date>{MONTH}\s+\d{{1,2}},?\s+20\d\d)")
 # A declared encoding: an XML declaration in the first 1 KB, else a <meta ... charset=...> near the top.
 _XML_ENCODING = re.compile(rb"^\s*<\?.*encoding=['\"](.*?)['\"].*\?>", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"<\s*meta[^>]+charset\s*=\s*[\"']?([^>]*?)[ /;'\">]", re.IGNORECASE)
@@ -228,25 +229,37 @@ def article_blocks(article: Element) -> list[tuple[str | None, str]]:
         if FOOTNOTE_MARKER.fullmatch(" " + text) or (marker.tag == "sup" and text.isdigit()):
             _remove([marker])
     elements = [e for e in article.iterdescendants(*_BLOCK_TAGS) if not _holds_blocks(e)] or [article]
-    blocks: list[tuple[str | None, str]] = []
-    heading_label: str | None = None  # "Unconfirmed claims:" standing alone labels the blocks after it
+    lines: list[tuple[str, bool]] = []
     for element in elements:
         raw = element_text(element)
+        heading = element.tag in _HEADINGS
+        lines += [(line, heading) for line in raw.split("\n")] if element is article else [(raw, heading)]
+    return labelled_blocks(lines)
+
+
+def labelled_blocks(lines: Iterable[tuple[str, bool]]) -> list[tuple[str | None, str]]:
+    """(label, cleaned text) of a report's blocks, given as (text, is_heading), up to the endnotes.
+
+    "Unconfirmed claims: ..." labels its own block; such a label standing alone labels the blocks
+    after it until the next heading. The same for every form of a report (HTML, text, Markdown).
+    """
+    blocks: list[tuple[str | None, str]] = []
+    heading_label: str | None = None
+    for raw, heading in lines:
         if _ENDNOTES_HEADING.match(raw):
             break
         if _ENDNOTE_LINE.match(raw):
             continue
-        if element.tag in _HEADINGS:
+        if heading:
             heading_label = None
-        for line in raw.split("\n") if element is article else [raw]:
-            text = clean_text(line)
-            if not text:
-                continue
-            label = _LABEL.match(text + " ")
-            if label and label.end() >= len(text):
-                heading_label = label.group("label").lower()
-                continue
-            blocks.append((label.group("label").lower() if label else heading_label, text))
+        text = clean_text(raw)
+        if not text:
+            continue
+        label = _LABEL.match(text + " ")
+        if label and label.end() >= len(text):
+            heading_label = label.group("label").lower()
+            continue
+        blocks.append((label.group("label").lower() if label else heading_label, text))
     return blocks
 
 
@@ -276,13 +289,20 @@ def published_date(root: Element, url: str | None) -> date | None:
         found = _iso_date(str(time_tag.get("datetime", "")))
         if found:
             return found
-    header = _HEADER_DATE.search(page_text(root)[:20000])
-    if header:
-        try:
-            return parse_date(header.group("date"), date.max)
-        except ValueError:
-            pass
-    return report_date_from_url(url) if url else None
+    return header_date(page_text(root)[:20000]) or (report_date_from_url(url) if url else None)
+
+
+def header_date(text: str) -> date | None:
+    """The report's date from its header line ("March 31, 2025, 6:15pm ET") or its title
+    ("Russian Offensive Campaign Assessment, March 31, 2025")."""
+    for pattern in (_HEADER_DATE, _TITLE_DATE):
+        found = pattern.search(text)
+        if found:
+            try:
+                return parse_date(found.group("date"), date.max)
+            except ValueError:
+                continue
+    return None
 
 
 def _iso_date(value: str) -> date | None:

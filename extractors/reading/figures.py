@@ -1,0 +1,315 @@
+"""What a number in a sentence counts: territory, a gain rate, casualties, a daily average, ...
+
+`classify(masked, numbers)` looks at the words around each number of a masked sentence (periods,
+percentages, ordinals, money and times blanked out) and decides its *kind*:
+
+| kind             | written like                                             | metric family                  |
+|------------------|----------------------------------------------------------|--------------------------------|
+| `area`           | "203 square kilometers", "143 sq km", "78 square miles"  | territory_gained               |
+| `area_rate`      | "22 square kilometers per day", "a daily average of 5 km²" | territory_gain_rate          |
+| `per_km2`        | "53 casualties per square kilometer"                     | casualties_per_km2             |
+| `casualties`     | "35,370 casualties", "70,000 personnel (killed and wounded)" | casualties_cumulative / _in_period / _single_day |
+| `casualty_rate`  | "1,271 per day", "an average daily rate of 1,480"        | casualties_daily_avg           |
+| `killed`         | "40,000-60,000 killed", "250,000 personnel have been killed" | killed_cumulative          |
+| `bare`           | a number followed by nothing that says what it counts    | settled by `settle_bare`       |
+
+Anything else (brigades, drones, kilometres of front, settlements, recruits) is no figure.
+A bare number takes its kind from the figure it is listed with ("310 km² in January; 280 in
+February"), from a "respectively" list, or from its sentence's subject ("the average daily rate was
+1,480" in a paragraph about casualties).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from extractors.reading.numbers import AREA_UNIT, Quantity
+
+_FLAGS = re.IGNORECASE
+
+_AREA_AFTER = re.compile(rf"\s*(?:[(\[]\s*)?(?P<unit>{AREA_UNIT})", _FLAGS)
+_HYPHENATED_AREA = re.compile(r"-\s*(?:square|sq)\b", _FLAGS)  # "a 100-square-kilometer decrease"
+_PER_DAY = r"(?:(?:per|a|each|every)\s+day\b|/\s*day\b|daily\b|per\s+diem\b)"
+_PER_OTHER = r"(?:(?:per|a|each|every)\s+(?:week|month|year)\b|/\s*(?:week|month)\b|weekly\b|monthly\b)"
+_RATE_AFTER_UNIT = re.compile(rf"\s*(?:of\s+territory\s+|of\s+(?:Ukrainian\s+)?(?:land|ground)\s+)?{_PER_DAY}", _FLAGS)
+_OTHER_RATE_AFTER_UNIT = re.compile(rf"\s*{_PER_OTHER}", _FLAGS)
+_PER_AREA = (
+    r"(?:per|for\s+(?:each|every)|a|an|for\s+a)\s+(?:single\s+)?(?P<per>square\s+kilomet(?:er|re)|sq\.?\s*kms?\b|"
+    r"km\s?[2²]|square\s+mile|sq\.?\s*mi(?:le)?\b)"
+)
+_PER_KM2_AFTER = re.compile(
+    rf"\s*(?:(?:Russian|Ukrainian|military|personnel)\s+)?(?P<noun>casualties|losses|troops|soldiers|personnel|"
+    rf"servicemen|killed\s+and\s+wounded|victims)?\s*{_PER_AREA}",
+    _FLAGS,
+)
+_MODIFIER = (
+    r"(?:Russian|Ukrainian|total|more|additional|further|new|estimated|reported|military|combat|personnel|"
+    r"irrecoverable|overall|such|battlefield|likely|recorded|confirmed|army|infantry)"
+)
+_PERSON = r"(?:(?:military\s+)?personnel|troops|soldiers|servicemen|service\s*members|servicemembers|men|people|fighters)"
+_CASUALTY_NOUN_AFTER = re.compile(
+    rf"\s*(?:{_MODIFIER}\s+){{0,3}}(?P<noun>casualt(?:y|ies)|losses|killed\s+(?:and|or)\s+wounded|"
+    rf"dead\s+(?:and|or)\s+wounded|wounded\s+(?:and|or)\s+killed|{_PERSON})\b",
+    _FLAGS,
+)
+_PERMANENT = re.compile(r"\s*(?:\w+\s+)?(?:permanent|irrecoverable|irreversible)\s+(?:casualt|loss)", _FLAGS)
+_NOT_FORCES = re.compile(
+    r"\b(?:civilian|civilians|children|residents|refugees|prisoners|POWs?|recruits?|volunteers|conscripts|"
+    r"injur\w*|hostages|bodies|evacuees|deportees|citizens|voters|migrants|workers|students)\b",
+    _FLAGS,
+)
+_CASUALTY_VERB = re.compile(
+    r"\b(?:los(?:t|e|es|ing)|suffer\w*|sustain\w*|incur\w*|killed|wounded|casualt\w*|losses|toll|inflict\w*)\b",
+    _FLAGS,
+)
+_KILLED_AFTER = re.compile(
+    rf"\s*(?:(?:Russian|military|{_PERSON})\s+){{0,3}}(?:(?:were|have\s+been|had\s+been|been|are)\s+)?"
+    r"(?:killed|dead|fatalities|deaths|KIA)\b(?!\s+(?:and|or)\s+(?:wounded|injured))",
+    _FLAGS,
+)
+_BEEN = r"(?:(?:were|was|have\s+been|had\s+been|has\s+been|been|are)\s+)?"
+_KILLED_AFTER_NOUN = re.compile(rf"\s*(?:\(\s*)?{_BEEN}(?:killed|dead)\b(?!\s+(?:and|or)\s+(?:wounded|injured))", _FLAGS)
+_CASUALTY_AFTER_PERSON = re.compile(rf"\s*(?:\(\s*)?{_BEEN}(?:killed|wounded|dead|casualt)", _FLAGS)
+_EQUIPMENT = re.compile(
+    r"\b(?:tanks?|vehicles?|armou?red|artillery|equipment|materiel|aircraft|planes?|helicopters?|ships?|"
+    r"vessels?|drones?|UAVs?|missiles?|systems?|guns?|weapons?)\b",
+    _FLAGS,
+)
+_RATE_AFTER = re.compile(rf"\s*(?:[\w()'-]+\s+){{0,5}}?{_PER_DAY}", _FLAGS)
+_OTHER_RATE_AFTER = re.compile(rf"\s*(?:[\w()'-]+\s+){{0,4}}?{_PER_OTHER}", _FLAGS)
+_RATE_BEFORE = re.compile(
+    r"\b(?:average\s+daily|daily\s+average|daily\s+(?:casualt\w*|loss(?:es)?|rate|toll|attrition)|"
+    r"(?:per|a|each)\s+day|casualty\s+rate|loss\s+rate|rate\s+of\s+(?:casualties|losses)|averag(?:e|ed|ing)\s+of)\b",
+    _FLAGS,
+)
+_SINGLE_DAY = re.compile(
+    r"\b(?:(?:in|on)\s+a\s+single\s+day|single[-\s]day|in\s+one\s+day|on\s+one\s+day|(?:new\s+)?daily\s+record|"
+    r"record\s+(?:for\s+a\s+)?(?:single\s+)?day|in\s+24\s+hours|over\s+the\s+past\s+day)\b",
+    _FLAGS,
+)
+_BARE_AFTER = re.compile(
+    r"\s*(?:$|[.,;:)\]]|-\s|(?:in|during|throughout|over|across|since|from|by|as|and|or|respectively|compared|"
+    r"against|versus|vs|while|which|this|that|the|a|an|to|for|per|each|on|at|were|was|is|are|had|have|has|"
+    r"with|between|after|before|up|down|more|less|than|when|where|marking|making|among|amid)\b)",
+    _FLAGS,
+)
+_GAIN = re.compile(
+    r"\b(?:gain\w*|captur\w*|seiz\w*|advanc\w*|took|tak(?:e|en|es|ing)|occupied|conquer\w*|liberat\w*|"
+    r"recaptur\w*|retak\w*|regain\w*|los(?:t|e|es|ing)|ced(?:e|ed|es|ing)|grab\w*|overr?an|expan\w*|"
+    r"pushed|progress\w*)\b",
+    _FLAGS,
+)
+_GAIN_AFTER = re.compile(
+    r"\s*(?:\[[^\]]*\]\s*|\([^)]*\)\s*)?(?:of\s+(?:territorial\s+)?(?:gains?|advances?|progress)\b"
+    r"|(?:of\s+(?:Ukrainian\s+)?(?:territory|land)\s+)?(?:gained|captured|seized|taken|lost|ceded|occupied)\b)",
+    _FLAGS,
+)
+_NOT_A_GAIN = re.compile(
+    r"\b(?:area\s+of|size\s+of|cover(?:s|ed|ing)?|measur\w*|pocket\s+of|salient|bridgehead|city\s+of|town\s+of|"
+    r"control(?:s|led|ling)?\s+(?:of|over)?|holds?|held|occupies|occupying|remain\w*|total\s+area|"
+    r"roughly\s+the\s+size|about\s+the\s+size)\b",
+    _FLAGS,
+)
+_DAILY_BEFORE_AREA = re.compile(r"\bdaily\b|\bper\s+day\b|\baverag\w*\s+(?:of\s+)?$", _FLAGS)
+_RESTATEMENT = re.compile(r"\s*(?:[(\[]|,?\s*or\b|-|/)\s*", _FLAGS)
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_CASUALTY_TOPIC = re.compile(r"\b(?:casualt\w*|loss(?:es)?|lost|killed|wounded|attrition|sustained|suffered|incurred)\b", _FLAGS)
+# A sentence that goes on about the previous one's figures: "Of these, approximately 160,000 ...".
+_ANAPHOR = re.compile(r"^\s*(?:of\s+(?:these|this|which|them|that)|these|this(?:\s+figure|\s+total)?|including|that)\b", _FLAGS)
+_TERRITORY_TOPIC = re.compile(rf"{AREA_UNIT}|\b(?:territor\w*|gains?|advance)\b", _FLAGS)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number of a sentence and what it counts (see the module docstring)."""
+
+    quantity: Quantity
+    kind: str
+    unit_text: str = ""
+    noun: str = ""
+    note: str = ""  # why a catalogue-looking number cannot be a figure, when it cannot
+    listed: bool = False  # a bare number that took its kind from the figure it is listed with
+    unit_end: int = 0  # where its unit ends (an area), for "574 square kilometers (222 square miles)"
+
+    @property
+    def start(self) -> int:
+        return self.quantity.start
+
+    @property
+    def end(self) -> int:
+        return self.quantity.end
+
+
+_AREA_FIGURE = Figure(Quantity(0.0, None, None, "exact", "", 0, 0, 0, False), "area")
+
+
+def classify(masked: str, numbers: list[Quantity]) -> list[Figure]:
+    """A Figure for each number that counts something of the catalogue's (or may: kind `bare`)."""
+    figures: list[Figure] = []
+    previous_area: Figure | None = None
+    for quantity in numbers:
+        figure = _classify(masked, quantity)
+        if figure is None:
+            continue
+        restated = previous_area is not None and _RESTATEMENT.fullmatch(masked[previous_area.unit_end : quantity.start])
+        if figure.kind in ("area", "area_rate") and restated:
+            continue  # "574 square kilometers (222 square miles)": the same figure in other units
+        if figure.kind in ("area", "area_rate"):
+            previous_area = figure
+        figures.append(figure)
+    return figures
+
+
+def _classify(masked: str, quantity: Quantity) -> Figure | None:
+    after = masked[quantity.end : quantity.end + 160]
+    before = masked[max(0, quantity.number_start - 200) : quantity.number_start]
+    number_text = masked[quantity.number_start : quantity.end]
+    if _is_a_year(quantity, number_text, after):
+        return None
+    area = _AREA_AFTER.match(after)
+    if area:
+        return _area(masked, quantity, after, before, area)
+    if _HYPHENATED_AREA.match(after):
+        return None
+    if not re.search(r"\d|thousand|million|billion", number_text, _FLAGS):
+        return None  # "two", "ten" without a unit: words for small counts, not figures
+    per_area = _PER_KM2_AFTER.match(after)
+    if per_area and (per_area.group("noun") or _CASUALTY_TOPIC.search(masked)):
+        return Figure(quantity, "per_km2", unit_text=per_area.group("per"))
+    noun = _CASUALTY_NOUN_AFTER.match(after)
+    if noun:
+        return _casualties(quantity, after, before, noun)
+    if _KILLED_AFTER.match(after):
+        return Figure(quantity, "killed", noun="killed")
+    if _BARE_AFTER.match(after):
+        if _RATE_AFTER.match(after):
+            return Figure(quantity, "casualty_rate", note="bare")
+        if _OTHER_RATE_AFTER.match(after) and _CASUALTY_TOPIC.search(masked):
+            return Figure(quantity, "bare", note="a rate per week or month has no catalogue metric")
+        return Figure(quantity, "bare")
+    return None
+
+
+def _is_a_year(quantity: Quantity, number_text: str, after: str) -> bool:
+    """ "the trend of 2023", "2024-2025": a year is never a figure (ISW writes 2,024 for a count)."""
+    if quantity.value_low is not None:
+        return bool(_YEAR_LIKE.fullmatch(f"{quantity.value_low:.0f}")) and quantity.value_high is not None \
+            and bool(_YEAR_LIKE.fullmatch(f"{quantity.value_high:.0f}")) and quantity.value_high - quantity.value_low < 20
+    return bool(_YEAR_LIKE.fullmatch(number_text.strip())) and not _AREA_AFTER.match(after)
+
+
+def _area(masked: str, quantity: Quantity, after: str, before: str, area: re.Match[str]) -> Figure:
+    unit_text = area.group("unit")
+    rest = after[area.end() :]
+    found = replace(_AREA_FIGURE, quantity=quantity, unit_text=unit_text, unit_end=quantity.end + area.end())
+    clause = _clause_before(before)
+    if _OTHER_RATE_AFTER_UNIT.match(rest):
+        return replace(found, note="a gain per week or month has no catalogue metric")
+    rate = _RATE_AFTER_UNIT.match(rest) or _DAILY_BEFORE_AREA.search(clause)
+    kind = "area_rate" if rate else "area"
+    gain = _last(_GAIN, before)
+    refusal = _last(_NOT_A_GAIN, before)
+    gained = (gain is not None and (refusal is None or gain.start() > refusal.start())) or _GAIN_AFTER.match(rest)
+    if gained or (kind == "area_rate" and _GAIN.search(masked)):
+        return replace(found, kind=kind)
+    return replace(found, kind=kind, note="an area with no gain or loss of ground named")
+
+
+def _casualties(quantity: Quantity, after: str, before: str, noun: re.Match[str]) -> Figure | None:
+    noun_text = noun.group(0).strip()
+    head = noun.group("noun").lower()
+    between = after[: noun.start("noun")]
+    if _NOT_FORCES.search(between) or _NOT_FORCES.match(after[noun.end() :]):
+        return None  # "45 civilian casualties"
+    if head == "losses" and _EQUIPMENT.search(before[-40:]):
+        return None  # "armoured vehicle losses of 3,000"
+    clause = _clause_before(before)
+    rest = after[noun.end() :]
+    person = re.fullmatch(_PERSON, head, _FLAGS) is not None
+    if person and not (_CASUALTY_VERB.search(clause) or _CASUALTY_AFTER_PERSON.match(rest)):
+        return None  # "30,000 people a month" recruited, "11,000 troops" deployed
+    if _PERMANENT.match(after):
+        return Figure(quantity, "casualties", noun=noun_text,
+                      note="permanent casualties (killed and permanently wounded) have no catalogue metric")
+    if _KILLED_AFTER_NOUN.match(rest) or (person and re.search(r"\bkilled\s*$", clause, _FLAGS)):
+        return Figure(quantity, "killed", noun=noun_text)
+    if _RATE_AFTER.match(rest) or (_RATE_AFTER.match(after) and _RATE_AFTER.match(after).end() <= noun.end() + 40):  # type: ignore[union-attr]
+        return Figure(quantity, "casualty_rate", noun=noun_text)
+    if re.search(r"(?:average\s+daily|daily\s+average|daily)\s+(?:\w+\s+){0,3}(?:of\s+)?$", clause, _FLAGS):
+        return Figure(quantity, "casualty_rate", noun=noun_text)
+    if _OTHER_RATE_AFTER.match(rest):
+        return Figure(quantity, "casualties", noun=noun_text, note="a rate per week or month has no catalogue metric")
+    return Figure(quantity, "casualties", noun=noun_text)
+
+
+def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> list[Figure]:
+    """Give each bare number (and each noun-less per-day number) the kind it is written as.
+
+    `topic` is the subject of the paragraph's previous sentence ("casualties", "territory", None).
+    A bare number listed after a figure of known kind takes that kind; else the sentence (or, failing
+    that, the previous sentence) says whether it speaks of casualties.
+    """
+    settled: list[Figure] = []
+    own_topic = _topic(masked) or topic
+    civilian = bool(_NOT_FORCES.search(masked))
+    for figure in figures:
+        if figure.kind not in ("bare", "casualty_rate") or (figure.kind == "casualty_rate" and figure.note != "bare"):
+            settled.append(figure)
+            continue
+        known = next((f for f in reversed(settled) if f.kind not in ("bare",)), None)
+        clause = _clause_before(masked[: figure.quantity.number_start])
+        if figure.kind == "casualty_rate":  # "1,000 a day": casualties or ground?
+            if known is not None and known.kind in ("area", "area_rate"):
+                settled.append(replace(figure, kind="area_rate", unit_text=known.unit_text, note=""))
+            elif own_topic == "casualties":
+                settled.append(replace(figure, note=""))
+            else:
+                settled.append(replace(figure, kind="bare", note="a daily rate of what is not said"))
+            continue
+        if figure.note:
+            settled.append(figure)
+            continue
+        if civilian:
+            continue  # "killed 12 civilians and injured 45": not the forces' casualties
+        if known is not None and known.kind in ("area", "area_rate", "casualties", "casualty_rate", "per_km2"):
+            settled.append(replace(figure, kind=known.kind, unit_text=known.unit_text, listed=True))
+        elif _RATE_BEFORE.search(clause) and own_topic == "casualties":
+            settled.append(replace(figure, kind="casualty_rate"))
+        elif _CASUALTY_TOPIC.search(clause) or (own_topic == "casualties" and (
+                _CASUALTY_TOPIC.search(masked) or _ANAPHOR.match(masked))):
+            settled.append(replace(figure, kind="casualties"))
+        # else: a number nothing says is a figure
+    return settled
+
+
+def _topic(text: str) -> str | None:
+    if _CASUALTY_TOPIC.search(text):
+        return "casualties"
+    if _TERRITORY_TOPIC.search(text):
+        return "territory"
+    return None
+
+
+def topic_of(sentence: str) -> str | None:
+    """What a sentence speaks of, for the sentence after it: "casualties", "territory" or None."""
+    return _topic(sentence)
+
+
+def single_day(masked: str) -> bool:
+    return bool(_SINGLE_DAY.search(masked))
+
+
+def _clause_before(before: str) -> str:
+    breaks = list(re.finditer(r"[;:]|\s-\s|\b(?:but|while|whereas|compared|against|versus)\b", before, _FLAGS))
+    return before[breaks[-1].end() :] if breaks else before
+
+
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = None
+    for found in pattern.finditer(text):  # noqa: B007 - the last match is wanted
+        pass
+    return found
+
+
+__all__ = ["Figure", "classify", "settle_bare", "single_day", "topic_of"]

@@ -1,0 +1,372 @@
+"""The figure reader: paragraphs of a bulletin in, observations and unread candidates out.
+
+Both text sources (ISW reports, MoD updates) are read by `read_paragraphs`; a `SourceVoice`
+carries what differs between them (their name, parser version, how they speak of themselves, and
+whether a casualty count with no period is a war-to-date total, as MoD writes them).
+
+For each sentence, in order:
+1. normalise it (extractors.reading.text) and find its period phrases (extractors.reading.periods);
+2. blank the periods, percentages, ordinals, money and clock times, and find the numbers;
+3. decide what each number counts (extractors.reading.figures), settling bare numbers by the
+   figure they are listed with, a "respectively" list, or the sentence's subject;
+4. give each figure its period: a phrase after it in its clause, else the nearest before it in the
+   sentence, else "the same period" as the figure before, else the one period the previous sentence
+   of the paragraph named; a "respectively" list pairs figures and periods in order;
+5. decide the metric from the kind and the period, then who states it, about whom, how sure.
+
+A figure the reader cannot settle (no period, a vague one, Ukrainian forces, a metric the catalogue
+lacks) becomes an `Unread` with its quote and reason, never an observation (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from extractors.catalogue import METRICS, SQ_MI_TO_KM2, WAR_START
+from extractors.observation import Observation, Reading, Unread
+from extractors.reading import attribution
+from extractors.reading.figures import Figure, classify, settle_bare, single_day, topic_of
+from extractors.reading.numbers import area_to_km2, find_numbers
+from extractors.reading.periods import Interval, PeriodPhrase, When, find_periods
+from extractors.reading.text import MAX_SENTENCE_CHARS, normalise, split_sentences
+
+# Blanked before numbers are looked for: none of these is ever a figure.
+_NOT_FIGURES = re.compile(
+    r"\d[\d,.]*\s*(?:%|per\s?cent\b|percent\b)"
+    r"|\b\d[\d,]*(?:st|nd|rd|th)\b"
+    r"|[$€£₽]\s*\d[\d,.]*(?:\s*(?:thousand|million|billion|trillion))?"
+    r"|\d[\d,.]*\s*(?:thousand\s+|million\s+|billion\s+|trillion\s+)?(?:rubles|roubles|dollars|euros|hryvnias|USD|RUB|EUR)\b"
+    r"|\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?(?![a-z])"
+    r"|\b\d[\d,]*(?:\.\d+)?\s*(?:-|\s)?(?:kilomet(?:er|re)s?|km|meters|metres|miles|mi)\b(?!\s*[2²])(?!\s*squared)",
+    re.IGNORECASE,
+)
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+_CUMULATIVE_CUE = re.compile(
+    r"\b(?:total|in\s+total|overall|now|to\s+date|so\s+far|cumulative|altogether|in\s+all|stands?\s+at|"
+    r"since\s+the\s+(?:start|beginning)|throughout\s+the\s+(?:war|conflict)|war\s+total)\b",
+    re.IGNORECASE,
+)
+# A casualty count that size with no period can only be a war-to-date total (MoD's way of writing them).
+_WAR_TOTAL_FLOOR = 100_000
+_WAR_KINDS = ("war", "asof", "todate")
+_CLAUSE_BREAK = re.compile(r"[;:]|\s-\s|,|\b(?:but|while|whereas|compared|against|versus|and)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceVoice:
+    """What the reader needs to know of the source whose text it reads."""
+
+    source: str
+    parser_version: str
+    voice: attribution.Voice
+    war_total_without_period: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    when: When
+    url: str | None = None
+    sha256: str | None = None
+
+
+@dataclass
+class _Paragraph:
+    """What one sentence leaves for the next in the same paragraph."""
+
+    periods: list[Interval] = field(default_factory=list)
+    topic: str | None = None
+    last_period: Interval | None = None
+
+
+def read_paragraphs(
+    paragraphs: Iterable[tuple[str | None, str]], voice: SourceVoice, provenance: Provenance
+) -> Reading:
+    """Observations and unread candidates of (label, text) paragraphs, in reading order, one per
+    series key (the first statement of a key in a document stands for it; an exact one beats an
+    approximate one)."""
+    observations: list[Observation] = []
+    unread: list[Unread] = []
+    for label, text in paragraphs:
+        state = _Paragraph()
+        for sentence in split_sentences(text):
+            found, missed = _read_sentence(sentence, label, voice, provenance, state)
+            observations += found
+            unread += missed
+    return Reading(_one_per_key(observations), unread)
+
+
+def _read_sentence(
+    sentence: str, label: str | None, voice: SourceVoice, provenance: Provenance, state: _Paragraph
+) -> tuple[list[Observation], list[Unread]]:
+    text = normalise(sentence)
+    if len(text) > MAX_SENTENCE_CHARS:
+        if topic_of(text[:MAX_SENTENCE_CHARS]) is not None and re.search(r"\d", text):
+            return [], [_unread(voice, provenance, sentence, f"a sentence of {len(text):,} characters is not read")]
+        return [], []
+    periods = find_periods(text, provenance.when)
+    masked = _mask(text, periods)
+    figures = settle_bare(masked, classify(masked, find_numbers(masked)), topic=state.topic)
+    observations: list[Observation] = []
+    unread: list[Unread] = []
+    paired = _respectively(masked, figures, periods)
+    previous: tuple[PeriodPhrase | None, Interval] | None = None
+    for index, figure in enumerate(figures):
+        next_start = figures[index + 1].start if index + 1 < len(figures) else len(text)
+        outcome = _observe(sentence, text, masked, figure, next_start, periods, paired.get(index),
+                           previous, label, voice, provenance, state)
+        if isinstance(outcome, tuple):
+            observation, phrase = outcome
+            observations.append(observation)
+            if observation.metric.endswith("_cumulative") and (phrase is None or phrase.kind not in _WAR_KINDS):
+                phrase = PeriodPhrase("war", 0, 0, "", (observation.period_start, observation.period_end))
+            previous = (phrase, (observation.period_start, observation.period_end))
+        elif outcome is not None:
+            unread.append(_unread(voice, provenance, sentence, outcome, figure))
+    state.periods = [p.interval for p in periods if p.usable and p.interval is not None]
+    state.topic = topic_of(masked) or state.topic
+    state.last_period = previous[1] if previous is not None else None
+    return observations, unread
+
+
+def _observe(
+    quote: str, text: str, masked: str, figure: Figure, next_start: int, periods: list[PeriodPhrase],
+    paired: Interval | None, previous: tuple[PeriodPhrase | None, Interval] | None, label: str | None,
+    voice: SourceVoice, provenance: Provenance, state: _Paragraph,
+) -> tuple[Observation, PeriodPhrase | None] | str | None:
+    """The figure's observation (and the phrase that gave its period), or why it cannot be one (a
+    reason), or None (not a figure)."""
+    if figure.note:
+        return figure.note
+    published = provenance.when.published
+    clause = attribution.clause_start(text, figure.quantity.number_start)
+    forecast = attribution.is_forecast(text, clause, figure.quantity.number_start)
+    try:
+        phrase = _attached(masked, figure, next_start, periods,
+                           single_day=figure.kind == "casualties" and single_day(masked))
+    except _TwoPeriods as conflict:
+        if paired is None:
+            return str(conflict)
+        phrase = None
+    interval = paired or _interval_of(phrase, figure, forecast)
+    if phrase is None and paired is None and previous is not None:
+        # "175,000-200,000 casualties, including 40,000-60,000 killed": the figure before it in the
+        # sentence lends its period.
+        phrase, interval = previous
+    if phrase is not None and phrase.kind == "same":
+        interval = previous[1] if previous is not None else state.last_period
+        if interval is None:
+            return "'the same period' refers to no earlier figure"
+    if phrase is not None and phrase.kind == "vague":
+        return f"the period '{phrase.text.strip()}' is too vague to key"
+    if phrase is not None and phrase.kind == "future" and not forecast:
+        return f"a future period ('{phrase.text.strip()}') for a figure that is not a forecast"
+    metric, interval, reason = _metric(figure, phrase, interval, state, voice, published)
+    if metric is None:
+        return reason
+    assert interval is not None
+    territorial = metric.startswith("territory")
+    subject = attribution.subject(text, figure.quantity.number_start, territorial=territorial, noun_text=figure.noun)
+    if subject == "UA":
+        return "a figure about Ukrainian forces: the catalogue counts Russian gains and losses"
+    assessed = attribution.assessment(text, figure.start, figure.end, next_start, voice.voice, label=label)
+    assessment = "forecast" if forecast else assessed
+    value, low, high = _values(figure)
+    return Observation(
+        source=voice.source,
+        metric=metric,
+        subject=subject,
+        period_start=interval[0],
+        period_end=interval[1],
+        value=value,
+        value_low=low,
+        value_high=high,
+        unit=METRICS[metric],
+        qualifier=figure.quantity.qualifier,
+        confidence=attribution.confidence(text, figure.quantity.number_start),
+        assessment=assessment,
+        quote=quote,
+        published_at=published,
+        url=provenance.url,
+        document_sha256=provenance.sha256,
+        parser_version=voice.parser_version,
+    ), phrase
+
+
+def _metric(
+    figure: Figure, phrase: PeriodPhrase | None, interval: Interval | None, state: _Paragraph,
+    voice: SourceVoice, published: date,
+) -> tuple[str | None, Interval | None, str]:
+    """The catalogue metric and period of a figure, or (None, None, reason)."""
+    kind = phrase.kind if phrase is not None else None
+    war_total = kind in _WAR_KINDS
+    if figure.kind in ("casualties", "killed"):
+        if kind == "day":
+            if figure.kind == "killed" or interval is None:
+                return None, None, "a single day's figure of this kind has no catalogue metric"
+            return "casualties_single_day", interval, ""
+        if war_total:
+            as_of = interval[1] if kind == "asof" and interval else published
+            return ("killed_cumulative" if figure.kind == "killed" else "casualties_cumulative"), (WAR_START, as_of), ""
+        if interval is None and not _has_own_period(phrase):
+            carried = _carried(state)
+            if voice.war_total_without_period and (figure.quantity.value >= _WAR_TOTAL_FLOOR or carried is None):
+                if figure.quantity.value < _WAR_TOTAL_FLOOR and not figure.listed:
+                    return None, None, "a casualty count with no period, too small to be a war-to-date total"
+                metric = "killed_cumulative" if figure.kind == "killed" else "casualties_cumulative"
+                return metric, (WAR_START, published), ""
+            interval = carried
+        if interval is None:
+            return None, None, "no period for this casualty figure"
+        if figure.kind == "killed":
+            return None, None, "killed within a period has no catalogue metric"
+        if interval[0] <= WAR_START:
+            return "casualties_cumulative", (WAR_START, interval[1]), ""
+        return "casualties_in_period", interval, ""
+    interval = interval if interval is not None else (None if war_total and figure.kind == "casualty_rate" else _carried(state))
+    if interval is None:
+        return None, None, "no period for this figure"
+    if figure.kind == "casualty_rate":
+        return "casualties_daily_avg", interval, ""
+    if figure.kind == "per_km2":
+        return "casualties_per_km2", interval, ""
+    if figure.kind == "area_rate":
+        return "territory_gain_rate", interval, ""
+    if figure.kind == "area":
+        return "territory_gained", interval, ""
+    return None, None, f"a figure of kind {figure.kind} has no catalogue metric"
+
+
+def _has_own_period(phrase: PeriodPhrase | None) -> bool:
+    return phrase is not None and phrase.interval is not None
+
+
+def _carried(state: _Paragraph) -> Interval | None:
+    """The one period the previous sentence of the paragraph named (none if it named several)."""
+    distinct = set(state.periods)
+    if len(distinct) == 1:
+        return next(iter(distinct))
+    if state.last_period is not None and len(distinct) == 0:
+        return state.last_period
+    return None
+
+
+def _attached(
+    masked: str, figure: Figure, next_start: int, periods: list[PeriodPhrase], *, single_day: bool
+) -> PeriodPhrase | None:
+    """The period phrase a figure is written with (see the module docstring, step 4).
+
+    Raises _TwoPeriods when the figure's own clause names one period before it and another after it
+    ("Throughout April the rate was 899 per day over the last two months"): which one is meant
+    cannot be told."""
+    def fits(phrase: PeriodPhrase) -> bool:
+        return phrase.kind != "day" or single_day
+
+    after: PeriodPhrase | None = None
+    for phrase in periods:
+        if phrase.start < figure.end or phrase.start >= next_start:
+            continue
+        between = masked[figure.end : phrase.start]
+        if _CLAUSE_BREAK.search(between.replace(" and ", " ")) and not re.fullmatch(r"[\s,]*", between):
+            break
+        if fits(phrase):
+            after = phrase
+            break
+    before = [p for p in periods if p.end <= figure.quantity.number_start and fits(p)]
+    if after is None:
+        return before[-1] if before else None
+    if before and after.interval is not None and before[-1].interval not in (None, after.interval):
+        nearest = before[-1]
+        if not _CLAUSE_BREAK.search(masked[nearest.end : figure.quantity.number_start]) and nearest.kind != "day":
+            raise _TwoPeriods(f"two periods in the figure's clause: '{nearest.text.strip()}' and "
+                              f"'{after.text.strip()}'")
+    return after
+
+
+class _TwoPeriods(Exception):
+    """A figure whose clause names two different periods around it (see `_attached`)."""
+
+
+def _interval_of(phrase: PeriodPhrase | None, figure: Figure, forecast: bool) -> Interval | None:
+    if phrase is None or phrase.kind in ("vague", "same"):
+        return None
+    interval = phrase.interval
+    if forecast and phrase.future_interval is not None:
+        interval = phrase.future_interval
+    if phrase.alone is not None and figure.start >= phrase.end:
+        interval = phrase.alone  # "since November 2024, when its forces seized more than 700 sq km"
+    return interval
+
+
+def _respectively(masked: str, figures: list[Figure], periods: list[PeriodPhrase]) -> dict[int, Interval]:
+    """Figure index -> period for "in May and June 2024 ... 1,262 and 1,163 respectively"."""
+    marker = _RESPECTIVELY.search(masked)
+    if marker is None:
+        return {}
+    group = [i for i, f in enumerate(figures) if f.end <= marker.start()]
+    lists = [p for p in periods if len(p.items) >= 2]
+    bounded = [p for p in periods if p.usable and not p.items]
+    intervals: list[Interval] = list(lists[0].items) if lists else [p.interval for p in bounded if p.interval]
+    group = group[-len(intervals):] if intervals and len(group) >= len(intervals) else group
+    if len(intervals) != len(group) or len(group) < 2:
+        return {}
+    return dict(zip(group, intervals, strict=True))
+
+
+def _values(figure: Figure) -> tuple[float, float | None, float | None]:
+    quantity = figure.quantity
+    value, low, high = quantity.value, quantity.value_low, quantity.value_high
+    if figure.kind in ("area", "area_rate"):
+        unit = figure.unit_text
+
+        def convert(number: float | None) -> float | None:
+            return None if number is None else area_to_km2(number, unit)
+
+        low, high = convert(low), convert(high)
+        value = round((low + high) / 2, 2) if low is not None and high is not None else area_to_km2(value, unit)
+    if figure.kind == "per_km2" and "mi" in figure.unit_text.lower():
+        value = round(value / SQ_MI_TO_KM2, 2)  # per square mile -> per square kilometre
+        low = None if low is None else round(low / SQ_MI_TO_KM2, 2)
+        high = None if high is None else round(high / SQ_MI_TO_KM2, 2)
+    return value, low, high
+
+
+def _mask(text: str, periods: list[PeriodPhrase]) -> str:
+    """`text` with period phrases and never-figures blanked (same length, so offsets hold)."""
+    chars = list(text)
+    for period in periods:
+        chars[period.start : period.end] = " " * (period.end - period.start)
+    masked = "".join(chars)
+    return _NOT_FIGURES.sub(lambda m: " " * len(m.group(0)), masked)
+
+
+def _unread(
+    voice: SourceVoice, provenance: Provenance, sentence: str, reason: str, figure: Figure | None = None
+) -> Unread:
+    return Unread(
+        source=voice.source,
+        quote=sentence,
+        reason=reason,
+        published_at=provenance.when.published,
+        parser_version=voice.parser_version,
+        metric=None,
+        value=figure.quantity.value if figure is not None else None,
+        url=provenance.url,
+        document_sha256=provenance.sha256,
+    )
+
+
+def _one_per_key(observations: list[Observation]) -> list[Observation]:
+    chosen: dict[tuple[object, ...], Observation] = {}
+    for observation in observations:
+        key = (observation.metric, observation.subject, observation.period_start,
+               observation.period_end, observation.assessment)
+        held = chosen.get(key)
+        if held is None or (held.qualifier != "exact" and observation.qualifier == "exact"):
+            chosen[key] = observation
+    return list(chosen.values())
+
+
+__all__ = ["Provenance", "SourceVoice", "read_paragraphs"]
