@@ -24,6 +24,8 @@ import html
 import re
 from datetime import date
 
+from lxml.etree import _Element as Element
+
 from extractors.isw_discover import discover, parse_sitemap, report_date_from_url
 from extractors.isw_html import (
     BODY_CONTAINERS,
@@ -81,11 +83,14 @@ def read(
     if b"\x00" in body[:4096]:
         raise ValueError("binary document (NUL bytes): not an ISW report")
     if is_html(body):
-        blocks, text, found_date = _html_blocks(body, url)
+        root = read_page(body)
+        text = page_text(root)
+        blocks = _html_blocks(root, body, url)
+        published = published or published_date(root, url, text)
     else:
         text = decode_text(body)
-        blocks, found_date = text_blocks(text), header_date(text[:20000])
-    published = published or found_date or (report_date_from_url(url) if url else None)
+        blocks = text_blocks(text)
+        published = published or header_date(text[:20000]) or (report_date_from_url(url) if url else None)
     if published is None:
         if any(_FIGURE_HINT.search(block) for _, block in blocks):
             raise ValueError(
@@ -106,9 +111,7 @@ def is_html(body: bytes) -> bool:
     return len(_HTML_TAG.findall(head)) >= 5
 
 
-def _html_blocks(body: bytes, url: str | None) -> tuple[list[tuple[str | None, str]], str, date | None]:
-    root = read_page(body)
-    text = page_text(root)
+def _html_blocks(root: Element, body: bytes, url: str | None) -> list[tuple[str | None, str]]:
     article = find_article_body(root, body.lower())
     if article is None:
         # Never "no figures": a page whose report cannot be located means the layout changed.
@@ -116,7 +119,7 @@ def _html_blocks(body: bytes, url: str | None) -> tuple[list[tuple[str | None, s
             f"{url or 'document'}: no report body found (no known container, no paragraphs of "
             f"{FALLBACK_MIN_CHARS}+ characters): the page layout may have changed"
         )
-    return article_blocks(article), text, published_date(root, url)
+    return article_blocks(article)
 
 
 def decode_text(body: bytes) -> str:

@@ -13,7 +13,7 @@ the spacing its date searches see the same whatever was removed around them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import NamedTuple
 
@@ -229,12 +229,17 @@ def article_blocks(article: Element) -> list[tuple[str | None, str]]:
         if FOOTNOTE_MARKER.fullmatch(" " + text) or (marker.tag == "sup" and text.isdigit()):
             _remove([marker])
     elements = [e for e in article.iterdescendants(*_BLOCK_TAGS) if not _holds_blocks(e)] or [article]
-    lines: list[tuple[str, bool]] = []
-    for element in elements:
-        raw = element_text(element)
-        heading = element.tag in _HEADINGS
-        lines += [(line, heading) for line in raw.split("\n")] if element is article else [(raw, heading)]
-    return labelled_blocks(lines)
+
+    def lines() -> Iterator[tuple[str, bool]]:  # lazily: the endnotes after the report are never read
+        for element in elements:
+            raw = element_text(element)
+            heading = element.tag in _HEADINGS
+            if element is article:
+                yield from ((line, heading) for line in raw.split("\n"))
+            else:
+                yield raw, heading
+
+    return labelled_blocks(lines())
 
 
 def labelled_blocks(lines: Iterable[tuple[str, bool]]) -> list[tuple[str | None, str]]:
@@ -279,7 +284,7 @@ def _glued_to_word(text: str, marker: re.Match[str]) -> bool:
     return bool(after) and after.isalnum()
 
 
-def published_date(root: Element, url: str | None) -> date | None:
+def published_date(root: Element, url: str | None, text: str | None = None) -> date | None:
     """The report's date: page metadata, a <time>, the "March 31, 2025, 6:15pm ET" line, the URL."""
     for attribute in ("property", "name"):
         meta = next((m for m in root.iter("meta") if m.get(attribute) == "article:published_time"), None)
@@ -289,7 +294,8 @@ def published_date(root: Element, url: str | None) -> date | None:
         found = _iso_date(str(time_tag.get("datetime", "")))
         if found:
             return found
-    return header_date(page_text(root)[:20000]) or (report_date_from_url(url) if url else None)
+    header = (text if text is not None else page_text(root))[:20000]
+    return header_date(header) or (report_date_from_url(url) if url else None)
 
 
 def header_date(text: str) -> date | None:

@@ -93,7 +93,7 @@ WORD_NUMBER = rf"(?:{_FRACTION}\s+{_SCALE}|(?:a|{_BELOW_1000})\s+{_SCALE}|{_BELO
 DIGIT_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3,}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*{_SCALE})?"
 # A number not glued to a preceding digit, letter or separator (so "1,234" never yields "234").
 # Digits may touch a following word ("899losses" in OCR'd text); words may not ("ten" in "tens").
-NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|{WORD_NUMBER}(?!\w))"
+NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|\b{WORD_NUMBER}(?!\w))"
 QUALIFIER = rf"(?:(?:well|just|slightly)\s+)?(?:{_alternation(list(_QUALIFIERS))})"
 
 AREA_UNIT = (
@@ -210,11 +210,32 @@ def find_numbers(text: str) -> list[Quantity]:
     A "range" whose low end is above its high end ("2025-2024", a score) is no range and is skipped.
     """
     found: list[Quantity] = []
-    for match in _FIGURE.finditer(text):
-        quantity = _quantity(text, match)
-        if quantity is not None:
-            found.append(quantity)
+    # The full pattern is slow to try at every position, so it runs only in windows around what
+    # can be part of a number (a digit, a scale word), wide enough for a qualifier or a "between".
+    end_of_last = 0
+    for start, end in _windows(text):
+        for match in _FIGURE.finditer(text, max(start, end_of_last), end):
+            quantity = _quantity(text, match)
+            if quantity is not None:
+                found.append(quantity)
+            end_of_last = match.end()
     return found
+
+
+_NUMBER_CORE = re.compile(r"\d+|\b(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
+_BEFORE, _AFTER = 48, 48
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged spans of `text` around each digit run or scale word."""
+    windows: list[tuple[int, int]] = []
+    for core in _NUMBER_CORE.finditer(text):
+        start, end = max(0, core.start() - _BEFORE), min(len(text), core.end() + _AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def _quantity(text: str, match: re.Match[str]) -> Quantity | None:

@@ -196,11 +196,80 @@ def _month_of(name: str) -> int:
 
 # --- the patterns, in priority order ---------------------------------------------------------
 
-_Rule = tuple[str, re.Pattern[str]]
+_Rule = tuple[str, re.Pattern[str], tuple[str, ...]]
+
+# What a sentence must hold for a rule to be worth trying: a month name, a year, or one of these
+# words (lower case). Trying only those keeps a sentence's cost at a few cheap tests.
+_GATES: dict[str, tuple[str, ...]] = {
+    "same": ("same", "that period", "this period", "that time", "this time", "that month", "that span"),
+    "range": ("@month",),
+    "list": ("@month",),
+    "war": ("war", "invasion", "conflict", "operation", "invading"),
+    "since_when": ("since",),
+    "since": ("since", "from"),  # and a date or "year", see _NEEDS_A_DATE
+    "since_began": ("since",),
+    "so_far": ("so far", "this year", "this month", "to date", "thus far", "year-to", "year to"),
+    "future_rest": ("rest", "remainder"),
+    "future_next": ("next", "coming", "following", "upcoming"),
+    "first_units": ("first",),
+    "half": ("half", "h1", "h2"),
+    "quarter": ("quarter", "q1", "q2", "q3", "q4"),
+    "last_n": ("last", "past", "previous", "preceding", "prior"),
+    "last_named": ("last",),
+    "asof": ("by", "as of", "as at", "up to"),
+    "season": ("spring", "summer", "fall", "autumn", "winter"),
+    "vague_edge": ("early", "late", "mid"),
+    "vague": ("recent", "earlier", "start", "beginning", "first", "early", "opening", "few", "several"),
+    "todate": ("so far", "to date", "thus far"),
+    "month": ("@month",),
+    "day": ("@month",),
+    "year": ("@year",),
+}
+# Rules whose phrases always hold a month name, a year or the word "year": skipped without one.
+_NEEDS_A_DATE = frozenset(
+    {"range", "list", "since_when", "since", "since_began", "first_units", "half", "asof", "vague_edge", "month",
+     "day", "year", "future_rest"}
+)
+_ANY_MONTH = re.compile(MONTH)
+_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 def _rules(*pairs: tuple[str, str]) -> tuple[_Rule, ...]:
-    return tuple((name, re.compile(pattern)) for name, pattern in pairs)
+    return tuple((name, re.compile(pattern), _GATES[name]) for name, pattern in pairs)
+
+
+def _anchors(gate: tuple[str, ...], lowered: str, months: list[int], years: list[int]) -> list[int]:
+    """Where in the sentence a rule's phrase could be: at its month names, years or gate words."""
+    found: list[int] = []
+    for word in gate:
+        if word == "@month":
+            found += months
+        elif word == "@year":
+            found += years
+        else:
+            at = lowered.find(word)
+            while at != -1:
+                found.append(at)
+                at = lowered.find(word, at + 1)
+    return sorted(found)
+
+
+_REACH = 90  # characters a period phrase reaches on either side of its anchor
+
+
+def _matches(pattern: re.Pattern[str], sentence: str, anchors: list[int]) -> list[re.Match[str]]:
+    """The rule's matches, looked for only near its anchors (linear however long the sentence)."""
+    windows: list[list[int]] = []
+    for at in anchors:
+        start, end = max(0, at - _REACH), min(len(sentence), at + _REACH)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    found: list[re.Match[str]] = []
+    for start, end in windows:
+        found += pattern.finditer(sentence, start, end)
+    return found
 
 
 _RULES: tuple[_Rule, ...] = _rules(
@@ -251,8 +320,14 @@ def find_periods(sentence: str, when: When) -> list[PeriodPhrase]:
     """Every period phrase of a normalised sentence in reading order; where two overlap, the one
     of the earlier rule wins ("since November 1, 2024" is a `since`, not a day)."""
     taken: list[PeriodPhrase] = []
-    for name, pattern in _RULES:
-        for match in pattern.finditer(sentence):
+    lowered = sentence.lower()
+    months = [m.start() for m in _ANY_MONTH.finditer(sentence)]
+    years = [m.start() for m in _ANY_YEAR.finditer(sentence)]
+    dated = bool(months or years) or "year" in lowered
+    for name, pattern, gate in _RULES:
+        if name in _NEEDS_A_DATE and not dated:
+            continue
+        for match in _matches(pattern, sentence, _anchors(gate, lowered, months, years)):
             if match.end() == match.start():
                 continue
             if any(match.start() < p.end and p.start < match.end() for p in taken):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from extractors.catalogue import METRICS, SQ_MI_TO_KM2, WAR_START
@@ -52,6 +52,24 @@ _CUMULATIVE_CUE = re.compile(
 # A casualty count that size with no period can only be a war-to-date total (MoD's way of writing them).
 _WAR_TOTAL_FLOOR = 100_000
 _WAR_KINDS = ("war", "asof", "todate")
+# A sentence without a digit or a number word next to one of these words holds no figure: it is
+# not read (its period and subject are looked at only if the next sentence needs them).
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = ("million", "thousand", "hundred")
+_FIGURE_WORDS = (
+    "squar", "sq", "km", "casualt", "loss", "kill", "wound", "dead", "personnel", "troop", "soldier", "servicem",
+    "people", " men", "day", "daily", "respectively", "average", "rate", " were ", " was ",
+)
+
+
+def _may_hold_a_figure(sentence: str) -> bool:
+    # Substring tests, not a regex: this runs on every sentence of every report.
+    lowered = sentence.lower()
+    if not (_DIGIT.search(sentence) or any(word in lowered for word in _NUMBER_WORDS)):
+        return False
+    return any(word in lowered for word in _FIGURE_WORDS)
+
+
 _CLAUSE_BREAK = re.compile(r"[;:]|\s-\s|,|\b(?:but|while|whereas|compared|against|versus|and)\b", re.IGNORECASE)
 
 
@@ -74,11 +92,37 @@ class Provenance:
 
 @dataclass
 class _Paragraph:
-    """What one sentence leaves for the next in the same paragraph."""
+    """What one sentence leaves for the next in the same paragraph.
 
-    periods: list[Interval] = field(default_factory=list)
-    topic: str | None = None
+    A sentence that holds no figure is not read; only when the sentence after it needs its period
+    or subject is it looked at (`remember`/`carried`), so prose without figures costs one regex.
+    """
+
+    when: When
     last_period: Interval | None = None
+    _sentence: str | None = None
+    _periods: list[Interval] | None = None
+    _topic: str | None = None
+
+    def remember(self, sentence: str | None, periods: list[PeriodPhrase] | None = None,
+                 topic: str | None = None, last_period: Interval | None = None) -> None:
+        self._sentence = sentence
+        self._periods = None if periods is None else [p.interval for p in periods if p.usable and p.interval]
+        self._topic = topic
+        self.last_period = last_period
+
+    @property
+    def periods(self) -> list[Interval]:
+        if self._periods is None:
+            text = normalise(self._sentence) if self._sentence else ""
+            self._periods = [p.interval for p in find_periods(text, self.when) if p.usable and p.interval]
+        return self._periods
+
+    @property
+    def topic(self) -> str | None:
+        if self._topic is None and self._sentence:
+            self._topic = topic_of(self._sentence)
+        return self._topic
 
 
 def read_paragraphs(
@@ -90,8 +134,13 @@ def read_paragraphs(
     observations: list[Observation] = []
     unread: list[Unread] = []
     for label, text in paragraphs:
-        state = _Paragraph()
+        if not _may_hold_a_figure(text):
+            continue  # no sentence of it can hold one, nor lend a period to one that does
+        state = _Paragraph(provenance.when)
         for sentence in split_sentences(text):
+            if not _may_hold_a_figure(sentence):
+                state.remember(sentence)
+                continue
             found, missed = _read_sentence(sentence, label, voice, provenance, state)
             observations += found
             unread += missed
@@ -125,9 +174,7 @@ def _read_sentence(
             previous = (phrase, (observation.period_start, observation.period_end))
         elif outcome is not None:
             unread.append(_unread(voice, provenance, sentence, outcome, figure))
-    state.periods = [p.interval for p in periods if p.usable and p.interval is not None]
-    state.topic = topic_of(masked) or state.topic
-    state.last_period = previous[1] if previous is not None else None
+    state.remember(sentence, periods, topic_of(masked) or state.topic, previous[1] if previous is not None else None)
     return observations, unread
 
 
