@@ -66,7 +66,7 @@ def document_kind(body: bytes) -> str:
     if body.startswith(_PNG) or body.startswith(_JPEG):
         return "image"
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head == b"{":
+    if head in (b"{", b"["):
         return "json"
     if head == b"<":
         return "rss"

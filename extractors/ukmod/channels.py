@@ -97,49 +97,76 @@ def post_url(post_id: str) -> str:
 
 
 def read_timeline_page(body: bytes) -> TimelinePage:
-    """An X API v2 timeline page (`data`, `includes.media`, `meta`) as posts.
+    """An X API v2 response as posts: a timeline page (`data` a list) or a single-post lookup
+    (`data` one object), with `includes.media` (alt text, URLs) and, for long posts, the full text
+    in `note_tweet.text`. `errors` beside `data` (a partial response) are ignored; `errors` alone
+    are the reason the page is refused.
 
-    Raises ValueError naming the problem when the body is not such a page (an error object, ...).
+    Raises ValueError naming the problem when the body is not such a response.
     """
     try:
         page = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"X API page is not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError("X API page is nested too deeply to be an API response") from None
     if not isinstance(page, dict) or not ("data" in page or "meta" in page):
-        errors = page.get("errors") or page.get("title") if isinstance(page, dict) else None
-        raise ValueError(f"not an X API timeline page (no data/meta){f': {errors}' if errors else ''}")
+        errors = (page.get("errors") or page.get("title")) if isinstance(page, dict) else None
+        raise ValueError(f"not an X API timeline page (no data/meta){f': {_short(errors)}' if errors else ''}")
+    includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    media_list = includes.get("media") if isinstance(includes.get("media"), list) else []
     media_by_key = {
-        item["media_key"]: Media(
-            key=item["media_key"],
-            kind=item.get("type", "photo"),
-            url=item.get("url"),
-            alt_text=item.get("alt_text"),
+        str(item["media_key"]): Media(
+            key=str(item["media_key"]),
+            kind=_text_or(item.get("type"), "photo"),
+            url=_text_or(item.get("url"), None),
+            alt_text=_text_or(item.get("alt_text"), None),
         )
-        for item in page.get("includes", {}).get("media", [])
+        for item in media_list
         if isinstance(item, dict) and "media_key" in item
     }
-    posts = []
-    for tweet in page.get("data") or []:
-        if not isinstance(tweet, dict) or "id" not in tweet or "text" not in tweet:
-            raise ValueError(f"X API post without id/text: {str(tweet)[:120]}")
-        keys = tweet.get("attachments", {}).get("media_keys", [])
-        posts.append(
-            Post(
-                post_id=str(tweet["id"]),
-                text=tweet["text"],
-                created_at=_iso_datetime(tweet.get("created_at")),
-                media=tuple(media_by_key[k] for k in keys if k in media_by_key),
-                url=post_url(str(tweet["id"])),
-            )
-        )
-    meta = page.get("meta", {})
+    data = page.get("data")
+    tweets = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
+    posts = [_post(tweet, media_by_key) for tweet in tweets]
+    meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
     return TimelinePage(
         posts=posts,
-        result_count=int(meta.get("result_count", len(posts))),
-        newest_id=meta.get("newest_id"),
-        oldest_id=meta.get("oldest_id"),
-        next_token=meta.get("next_token"),
+        result_count=_count(meta.get("result_count"), len(posts)),
+        newest_id=_text_or(meta.get("newest_id"), None),
+        oldest_id=_text_or(meta.get("oldest_id"), None),
+        next_token=_text_or(meta.get("next_token"), None),
     )
+
+
+def _post(tweet: object, media_by_key: dict[str, Media]) -> Post:
+    if not isinstance(tweet, dict) or "id" not in tweet or not isinstance(tweet.get("text"), str):
+        raise ValueError(f"X API post without id/text: {_short(tweet)}")
+    note = tweet.get("note_tweet")
+    text = note["text"] if isinstance(note, dict) and isinstance(note.get("text"), str) else tweet["text"]
+    attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
+    keys = attachments.get("media_keys") if isinstance(attachments.get("media_keys"), list) else []
+    created = tweet.get("created_at")
+    if created is not None and not isinstance(created, str):
+        raise ValueError(f"X API created_at is not an ISO time: {_short(created)}")
+    return Post(
+        post_id=str(tweet["id"]),
+        text=text,
+        created_at=_iso_datetime(created),
+        media=tuple(media_by_key[str(k)] for k in keys if str(k) in media_by_key),
+        url=post_url(str(tweet["id"])),
+    )
+
+
+def _text_or(value: object, default: str | None) -> str | None:
+    return value if isinstance(value, str) else default
+
+
+def _count(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _short(value: object) -> str:
+    return str(value)[:120]
 
 
 def user_lookup_url(base_url: str, username: str = X_USERNAME) -> str:
