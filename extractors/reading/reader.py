@@ -389,6 +389,13 @@ def _mask(text: str, periods: list[PeriodPhrase]) -> str:
     return _NOT_FIGURES.sub(lambda m: " " * len(m.group(0)), masked)
 
 
+# The metric an unread figure looked like, where its wording says so.
+_LOOKS_LIKE = {
+    "area": "territory_gained", "area_rate": "territory_gain_rate", "per_km2": "casualties_per_km2",
+    "casualty_rate": "casualties_daily_avg", "killed": "killed_cumulative",
+}
+
+
 def _unread(
     voice: SourceVoice, provenance: Provenance, sentence: str, reason: str, figure: Figure | None = None
 ) -> Unread:
@@ -398,7 +405,7 @@ def _unread(
         reason=reason,
         published_at=provenance.when.published,
         parser_version=voice.parser_version,
-        metric=None,
+        metric=_LOOKS_LIKE.get(figure.kind) if figure is not None else None,
         value=figure.quantity.value if figure is not None else None,
         url=provenance.url,
         document_sha256=provenance.sha256,
