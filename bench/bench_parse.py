@@ -89,7 +89,7 @@ def curve(max_kb: int) -> None:
         cells = []
         for kb in sizes:
             body = make(kb)
-            seconds = best_of(1 if kb > 200 else 3, lambda body=body: parsers[name](body))
+            seconds = best_of(1 if kb > 200 else 3, lambda body=body, name=name: parsers[name](body))
             cells.append(f"{seconds:8.3f} s")
         per_kb = [float(c.split()[0]) / kb * 1000 for c, kb in zip(cells, sizes, strict=True)]
         print(f"  {name:18} " + " ".join(cells))

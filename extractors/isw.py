@@ -58,8 +58,9 @@ VOICE = SourceVoice(
 )
 
 _CUTOFF = re.compile(r"data\s+cut[\s-]?off", re.IGNORECASE)
-_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|p|div|article|main|section|span|br|li|ul|h[1-6]|meta|title)\b",
-                       re.IGNORECASE)
+_HTML_TAG = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|p|div|article|main|section|span|br|li|ul|h[1-6]|meta|title)\b", re.IGNORECASE
+)
 _FIGURE_HINT = re.compile(r"square|sq\.?\s*km|km\s?[2²]|casualt|killed\s+and\s+wounded|per\s+day|a\s+day", re.I)
 
 

@@ -45,7 +45,9 @@ _DATA_SOURCE = re.compile(
     r"|\bbased\s+on\b|\bgeolocated\b|\bfootage\b|\bimagery\b",
     re.IGNORECASE,
 )
-_GENERAL_STAFF = re.compile(r"\b(?:Ukrainian\s+)?General\s+Staff\b|\bUkrainian\s+(?:MoD|Ministry\s+of\s+Defen[cs]e)\b", re.I)
+_GENERAL_STAFF = re.compile(
+    r"\b(?:Ukrainian\s+)?General\s+Staff\b|\bUkrainian\s+(?:MoD|Ministry\s+of\s+Defen[cs]e)\b", re.IGNORECASE
+)
 _FORECAST = re.compile(
     r"\bwill\b|\bwould\b|\bcould\b|\bis\s+set\s+to\b|\b(?:is|are|remains?)\s+(?:(?:highly|very)\s+)?"
     r"(?:likely|expected|set|projected|poised|forecast|on\s+track)\s+to\b|\blikely\s+to\s+(?:continue|remain|exceed|reach)",

@@ -3,15 +3,15 @@
 `classify(masked, numbers)` looks at the words around each number of a masked sentence (periods,
 percentages, ordinals, money and times blanked out) and decides its *kind*:
 
-| kind             | written like                                             | metric family                  |
-|------------------|----------------------------------------------------------|--------------------------------|
-| `area`           | "203 square kilometers", "143 sq km", "78 square miles"  | territory_gained               |
-| `area_rate`      | "22 square kilometers per day", "a daily average of 5 km²" | territory_gain_rate          |
-| `per_km2`        | "53 casualties per square kilometer"                     | casualties_per_km2             |
-| `casualties`     | "35,370 casualties", "70,000 personnel (killed and wounded)" | casualties_cumulative / _in_period / _single_day |
-| `casualty_rate`  | "1,271 per day", "an average daily rate of 1,480"        | casualties_daily_avg           |
-| `killed`         | "40,000-60,000 killed", "250,000 personnel have been killed" | killed_cumulative          |
-| `bare`           | a number followed by nothing that says what it counts    | settled by `settle_bare`       |
+| kind            | written like                                                 | metric                   |
+|-----------------|--------------------------------------------------------------|--------------------------|
+| `area`          | "203 square kilometers", "143 sq km", "78 square miles"      | territory_gained         |
+| `area_rate`     | "22 square kilometers per day", "a daily average of 5 km²"   | territory_gain_rate      |
+| `per_km2`       | "53 casualties per square kilometer"                         | casualties_per_km2       |
+| `casualties`    | "35,370 casualties", "70,000 personnel (killed and wounded)" | casualties_* (by period) |
+| `casualty_rate` | "1,271 per day", "an average daily rate of 1,480"            | casualties_daily_avg     |
+| `killed`        | "40,000-60,000 killed", "250,000 personnel have been killed" | killed_cumulative        |
+| `bare`          | a number followed by nothing that says what it counts        | settled by `settle_bare` |
 
 Anything else (brigades, drones, kilometres of front, settlements, recruits) is no figure.
 A bare number takes its kind from the figure it is listed with ("310 km² in January; 280 in
@@ -47,7 +47,9 @@ _MODIFIER = (
     r"(?:Russian|Ukrainian|total|more|additional|further|new|estimated|reported|military|combat|personnel|"
     r"irrecoverable|overall|such|battlefield|likely|recorded|confirmed|army|infantry)"
 )
-_PERSON = r"(?:(?:military\s+)?personnel|troops|soldiers|servicemen|service\s*members|servicemembers|men|people|fighters)"
+_PERSON = (
+    r"(?:(?:military\s+)?personnel|troops|soldiers|servicemen|service\s*members|servicemembers|men|people|fighters)"
+)
 _CASUALTY_NOUN_AFTER = re.compile(
     rf"\s*(?:{_MODIFIER}\s+){{0,3}}(?P<noun>casualt(?:y|ies)|losses|killed\s+(?:and|or)\s+wounded|"
     rf"dead\s+(?:and|or)\s+wounded|wounded\s+(?:and|or)\s+killed|{_PERSON})\b",
@@ -69,7 +71,9 @@ _KILLED_AFTER = re.compile(
     _FLAGS,
 )
 _BEEN = r"(?:(?:were|was|have\s+been|had\s+been|has\s+been|been|are)\s+)?"
-_KILLED_AFTER_NOUN = re.compile(rf"\s*(?:\(\s*)?{_BEEN}(?:killed|dead)\b(?!\s+(?:and|or)\s+(?:wounded|injured))", _FLAGS)
+_KILLED_AFTER_NOUN = re.compile(
+    rf"\s*(?:\(\s*)?{_BEEN}(?:killed|dead)\b(?!\s+(?:and|or)\s+(?:wounded|injured))", _FLAGS
+)
 _CASUALTY_AFTER_PERSON = re.compile(rf"\s*(?:\(\s*)?{_BEEN}(?:killed|wounded|dead|casualt)", _FLAGS)
 _EQUIPMENT = re.compile(
     r"\b(?:tanks?|vehicles?|armou?red|artillery|equipment|materiel|aircraft|planes?|helicopters?|ships?|"
@@ -114,9 +118,13 @@ _NOT_A_GAIN = re.compile(
 _DAILY_BEFORE_AREA = re.compile(r"\bdaily\b|\bper\s+day\b|\baverag\w*\s+(?:of\s+)?$", _FLAGS)
 _RESTATEMENT = re.compile(r"\s*(?:[(\[]|,?\s*or\b|-|/)\s*", _FLAGS)
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
-_CASUALTY_TOPIC = re.compile(r"\b(?:casualt\w*|loss(?:es)?|lost|killed|wounded|attrition|sustained|suffered|incurred)\b", _FLAGS)
+_CASUALTY_TOPIC = re.compile(
+    r"\b(?:casualt\w*|loss(?:es)?|lost|killed|wounded|attrition|sustained|suffered|incurred)\b", _FLAGS
+)
 # A sentence that goes on about the previous one's figures: "Of these, approximately 160,000 ...".
-_ANAPHOR = re.compile(r"^\s*(?:of\s+(?:these|this|which|them|that)|these|this(?:\s+figure|\s+total)?|including|that)\b", _FLAGS)
+_ANAPHOR = re.compile(
+    r"^\s*(?:of\s+(?:these|this|which|them|that)|these|this(?:\s+figure|\s+total)?|including|that)\b", _FLAGS
+)
 _TERRITORY_TOPIC = re.compile(rf"{AREA_UNIT}|\b(?:territor\w*|gains?|advance)\b", _FLAGS)
 
 
@@ -193,9 +201,9 @@ def _classify(masked: str, quantity: Quantity) -> Figure | None:
 
 def _is_a_year(quantity: Quantity, number_text: str, after: str) -> bool:
     """ "the trend of 2023", "2024-2025": a year is never a figure (ISW writes 2,024 for a count)."""
-    if quantity.value_low is not None:
-        return bool(_YEAR_LIKE.fullmatch(f"{quantity.value_low:.0f}")) and quantity.value_high is not None \
-            and bool(_YEAR_LIKE.fullmatch(f"{quantity.value_high:.0f}")) and quantity.value_high - quantity.value_low < 20
+    low, high = quantity.value_low, quantity.value_high
+    if low is not None and high is not None:
+        return bool(_YEAR_LIKE.fullmatch(f"{low:.0f}") and _YEAR_LIKE.fullmatch(f"{high:.0f}")) and high - low < 20
     return bool(_YEAR_LIKE.fullmatch(number_text.strip())) and not _AREA_AFTER.match(after)
 
 

@@ -59,7 +59,8 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, 
 # Month names match in any case but "May", which must be capitalised: "forces may" is a verb.
 _FULL = [m.lower() for m in calendar.month_name[1:] if m != "May"]
 _SHORT = ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
-MONTH = rf"(?<![A-Za-z])(?:(?i:{'|'.join(_FULL)})|(?i:{'|'.join(sorted(_SHORT, key=len, reverse=True))})\.?|May)(?![A-Za-z])"
+_SHORT_ALTERNATION = "|".join(sorted(_SHORT, key=len, reverse=True))
+MONTH = rf"(?<![A-Za-z])(?:(?i:{'|'.join(_FULL)})|(?i:{_SHORT_ALTERNATION})\.?|May)(?![A-Za-z])"
 YEAR = r"(?:19|20)\d{2}(?![\d,.]\d)"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?(?![\d])"
 DAY_DATE = rf"(?:{MONTH}\s+{_DAY}(?:,?\s+{YEAR})?|{_DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR})?)"
@@ -272,13 +273,15 @@ def _matches(pattern: re.Pattern[str], sentence: str, anchors: list[int]) -> lis
     return found
 
 
+_IN_THE = r"(?i:(?:over|in|during|for|across|within)\s+"
 _RULES: tuple[_Rule, ...] = _rules(
-    ("same", r"(?i:(?:over|in|during|for|across|within)\s+(?:the|that|this)\s+same\s+(?:period|time\s*frame|time|months?)"
-             r"|(?:over|in|during|for|across|within)\s+(?:that|this)\s+(?:period|time\s*frame|time|span)"
+    ("same", rf"{_IN_THE}(?:the|that|this)\s+same\s+(?:period|time\s*frame|time|months?)"
+             rf"|(?:over|in|during|for|across|within)\s+(?:that|this)\s+(?:period|time\s*frame|time|span)"
              r"|(?:in|during)\s+that\s+month|(?:that|the\s+same)\s+month)"),
     ("range", rf"(?i:between)\s+(?P<a>{_DATEISH})\s+(?i:and)\s+(?P<b>{_DATEISH})"),
     ("range", rf"(?i:from)\s+(?P<a>{_DATEISH})\s+(?i:to|until|through|till|thru|-)\s+(?P<b>{_DATEISH})"),
-    ("range", rf"(?:{_PREP}\s+)?(?P<a>{MONTH})\s*(?:-|/|(?i:to|through|until))\s*(?P<b>{MONTH})(?:,?\s+(?P<y>{YEAR}))?(?!\s*\d)"),
+    ("range", rf"(?:{_PREP}\s+)?(?P<a>{MONTH})\s*(?:-|/|(?i:to|through|until))\s*(?P<b>{MONTH})"
+              rf"(?:,?\s+(?P<y>{YEAR}))?(?!\s*\d)"),
     ("list", rf"(?:{_PREP}\s+(?i:the\s+months\s+of\s+)?)?{_MONTH_LIST}(?!\s*\d)"),
     ("war", _INVASION),
     ("since_when", rf"(?i:since)\s+(?P<x>{MONTH}\s+{YEAR}|{YEAR}),?\s+(?i:when)\b"),
@@ -289,29 +292,35 @@ _RULES: tuple[_Rule, ...] = _rules(
     ("so_far", rf"(?i:so\s+far\s+(?:in|this|during))\s+(?P<x>{YEAR}|{MONTH}|(?i:year|month))"),
     ("so_far", rf"(?i:in|during)\s+(?P<x>{YEAR}|{MONTH})\s+(?i:so\s+far|to\s+date|thus\s+far)"),
     ("so_far", r"(?i:(?:so\s+far\s+)?this\s+(?P<x>year|month)|year[-\s]to[-\s]date)"),
-    ("future_rest", rf"(?i:(?:for|through|throughout|over|during)\s+the\s+(?:rest|remainder)\s+of\s+(?:the\s+year|this\s+year|(?P<y>{YEAR})))"),
-    ("future_next", rf"(?i:(?:over|in|during|within|for)\s+the\s+(?:next|coming|following|upcoming)\s+(?:{_COUNT}\s+)?{_UNIT}"
+    ("future_rest", r"(?i:(?:for|through|throughout|over|during)\s+the\s+(?:rest|remainder)\s+of\s+"
+                    rf"(?:the\s+year|this\s+year|(?P<y>{YEAR})))"),
+    ("future_next", rf"{_IN_THE}the\s+(?:next|coming|following|upcoming)\s+(?:{_COUNT}\s+)?{_UNIT}"
                     r"|in\s+the\s+(?:coming|next)\s+(?:days|weeks|months)|next\s+(?:month|year|week))"),
-    ("first_units", rf"(?i:(?:in|during|over|across|for)?\s*the\s+first\s+(?P<n>{_COUNT})\s+(?P<unit>months|weeks)\s+of)\s+(?P<y>{YEAR})"),
-    ("half", rf"(?i:(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+of)\s+(?P<y>{YEAR})|\bH(?P<hn>[12])\s+(?P<y2>{YEAR})"),
-    ("quarter", rf"(?i:(?:the\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th|final|last)\s+quarter)(?:\s+(?i:of)\s+(?P<y>{YEAR}))?"),
+    ("first_units", rf"(?i:(?:in|during|over|across|for)?\s*the\s+first\s+(?P<n>{_COUNT})\s+(?P<unit>months|weeks)"
+                    rf"\s+of)\s+(?P<y>{YEAR})"),
+    ("half", rf"(?i:(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+of)\s+(?P<y>{YEAR})"
+             rf"|\bH(?P<hn>[12])\s+(?P<y2>{YEAR})"),
+    ("quarter", r"(?i:(?:the\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th|final|last)\s+quarter)"
+                rf"(?:\s+(?i:of)\s+(?P<y>{YEAR}))?"),
     ("quarter", rf"\bQ(?P<q>[1-4])(?:[\s-]+(?i:of\s+)?(?P<y>{YEAR}))?(?!\w)"),
-    ("last_n", rf"(?i:(?:over|in|during|within|for|across)?\s*the\s+(?:last|past|previous|preceding|prior)\s+(?:(?P<n>{_COUNT})\s+)?)"
-               + _UNIT),
+    ("last_n", r"(?i:(?:over|in|during|within|for|across)?\s*the\s+(?:last|past|previous|preceding|prior)\s+"
+               rf"(?:(?P<n>{_COUNT})\s+)?){_UNIT}"),
     ("last_named", r"(?i:(?<!the\s)\blast\s+(?P<unit>month|year|week)\b)"),
-    ("asof", rf"(?i:(?:by|as\s+of|as\s+at|up\s+to)\s+)(?!the\s+(?:end|rest)\s+of\s+(?:this|the)\s+year)"
+    ("asof", r"(?i:(?:by|as\s+of|as\s+at|up\s+to)\s+)(?!the\s+(?:end|rest)\s+of\s+(?:this|the)\s+year)"
              rf"{_EDGE}(?P<x>{DAY_DATE}|{MONTH_YEAR}|{YEAR})"),
-    ("season", rf"(?i:(?:in|during|over|throughout|by|since|this|last|next)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?)"
+    ("season", r"(?i:(?:in|during|over|throughout|by|since|this|last|next)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?)"
                rf"{_SEASON}\b(?:\s+(?i:of\s+)?{YEAR})?|\b{_SEASON}\s+(?i:of\s+)?{YEAR}"),
     ("todate", r"(?i:\b(?:so\s+far|to\s+date|thus\s+far)\b)"),
     ("vague_edge", rf"(?i:(?:in|during|by|since)\s+)?(?i:early|late|mid)[\s-]+{YEAR}"),
-    ("vague", r"(?i:in\s+recent\s+(?:days|weeks|months)|recent\s+(?:weeks|months)|in\s+the\s+past\s+(?:few|several)\s+(?:days|weeks|months)"
+    ("vague", r"(?i:in\s+recent\s+(?:days|weeks|months)|recent\s+(?:weeks|months)"
+              r"|in\s+the\s+past\s+(?:few|several)\s+(?:days|weeks|months)"
               r"|earlier\s+this\s+(?:year|month)|at\s+the\s+(?:start|beginning)\s+of\s+the\s+(?:war|invasion)"
               r"|in\s+the\s+(?:first|early|opening)\s+(?:days|weeks|months)\s+of\s+the\s+(?:war|invasion|conflict))"),
     ("month", rf"{_PREP}\s+(?i:the\s+month\s+of\s+)?(?P<m>{MONTH})(?:,?\s+(?P<y>{YEAR}))?(?!\s*\d)"),
     ("day", rf"(?:(?i:on|of)\s+)?(?P<x>{DAY_DATE})"),
     ("month", rf"(?<![\w,])(?P<m>{MONTH})\s+(?P<y>{YEAR})(?!\s*\d)"),
-    ("year", rf"(?:{_PREP}\s+(?i:the\s+)?(?i:whole\s+of\s+|calendar\s+)?(?i:year\s+)?|(?i:the\s+whole\s+of|the\s+(?:calendar\s+)?year(?:\s+of)?)\s+)"
+    ("year", rf"(?:{_PREP}\s+(?i:the\s+)?(?i:whole\s+of\s+|calendar\s+)?(?i:year\s+)?"
+             r"|(?i:the\s+whole\s+of|the\s+(?:calendar\s+)?year(?:\s+of)?)\s+)"
              rf"(?P<y>{YEAR})(?!\s*-\s*\d)"),
 )
 

@@ -272,7 +272,8 @@ def _metric(
         if interval[0] <= WAR_START:
             return "casualties_cumulative", (WAR_START, interval[1]), ""
         return "casualties_in_period", interval, ""
-    interval = interval if interval is not None else (None if war_total and figure.kind == "casualty_rate" else _carried(state))
+    if interval is None and not (war_total and figure.kind == "casualty_rate"):
+        interval = _carried(state)
     if interval is None:
         return None, None, "no period for this figure"
     if figure.kind == "casualty_rate":

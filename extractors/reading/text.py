@@ -33,10 +33,19 @@ _FOLD = str.maketrans(
 # Words OCR glues together in these updates ("pastthree", "onseveral", "twomonths"). A glued token
 # is split only into two words of this list, so ordinary words are never broken.
 _GLUE_WORDS = frozenset(
-    ["a", "an", "the", "of", "on", "in", "over", "since", "per", "past", "last", "next", "previous", "first", "second", "third", "fourth", "several", "few", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "day", "days", "week", "weeks", "month", "months", "year", "years", "daily", "average", "square", "sq", "km", "kms", "kilometres", "kilometers", "mile", "miles", "casualties", "casualty", "losses", "killed", "wounded", "and", "or", "than", "more", "less", "around", "about", "approximately", "roughly", "nearly", "almost", "likely", "highly", "russia", "russian", "russia's", "ukraine", "ukrainian", "mi"]
+    """
+    a an the of on in over since per past last next previous first second third fourth several few one
+    two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty hundred
+    thousand million day days week weeks month months year years daily average square sq km kms
+    kilometres kilometers mile miles casualties casualty losses killed wounded and or than more less
+    around about approximately roughly nearly almost likely highly russia russian russia's ukraine
+    ukrainian mi
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Whole words that could split into two glue words but are words in their own right.
-_NOT_GLUED = frozenset({"another", "ago", "also", "anon", "into", "onto", "once", "often", "onward", "overall", "thereof"})
+_NOT_GLUED = frozenset(
+    {"another", "ago", "also", "anon", "into", "onto", "once", "often", "onward", "overall", "thereof"}
+)
 _APPROXIMATELY = re.compile(r"[~≈]\s*(?=\d)")
 _LETTER_RUN = re.compile(r"[A-Za-z']{4,}")
 # A number run into a word or unit ("899losses", "1,318per", "143sq km"); ordinals ("1st"),
@@ -82,7 +91,11 @@ def unglue_numbers(text: str, repaired: Repaired | None = None) -> str:
 
 
 _ABBREVIATIONS = frozenset(
-    ["gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "adm", "brig", "cmdr", "mr", "mrs", "ms", "dr", "st", "no", "nos", "vs", "approx", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "corp", "inc", "ltd", "co", "jr", "sr", "sen", "rep", "gov", "dept", "fig", "al", "u.s", "u.k", "e.g", "i.e", "mt", "ft", "pp", "vol"]
+    """
+    gen lt col maj capt sgt cpl pvt adm brig cmdr mr mrs ms dr st no nos vs approx est jan feb mar apr
+    jun jul aug sep sept oct nov dec corp inc ltd co jr sr sen rep gov dept fig al u.s u.k e.g i.e mt ft
+    pp vol
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9•])")
 _LAST_WORD = re.compile(r"([A-Za-z.]+)\.$")

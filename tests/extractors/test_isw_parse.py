@@ -100,7 +100,8 @@ def test_criticalthreats_mirror_with_roman_footnotes():
         "Russian milbloggers claimed that Russian forces seized over 60 square kilometers in the Kurakhove "
         "direction in the past week, but ISW has not observed confirmation of this claim."
     )
-    assert [u.value for u in read_report((FIXTURES / "criticalthreats_2024-11-27.html").read_bytes()).unread] == [3000.0]
+    unread = read_report((FIXTURES / "criticalthreats_2024-11-27.html").read_bytes()).unread
+    assert [u.value for u in unread] == [3000.0]
 
 
 def test_report_without_figures_yields_nothing():
