@@ -71,7 +71,7 @@ def mismatch(entry: dict[str, Any], reading: Reading) -> str | None:
         problems.append(f"expected {entry['unread']} unread candidate(s), reported {len(reading.unread)}")
     if not problems:
         return None
-    lines = problems + ["expected: " + (", ".join(show(e) for e in expected) or "nothing")]
+    lines = [*problems, "expected: " + (", ".join(show(e) for e in expected) or "nothing")]
     lines.append("read:     " + (", ".join(show(o) for o in found) or "nothing"))
     lines += [f"unread:   {u.reason} (value {u.value})" for u in reading.unread]
     return "\n".join(lines)
@@ -80,9 +80,18 @@ def mismatch(entry: dict[str, Any], reading: Reading) -> str | None:
 def show(item: dict[str, Any] | Observation) -> str:
     """One observation (read or expected) on one line."""
     if isinstance(item, Observation):
-        item = {"metric": item.metric, "start": item.period_start, "end": item.period_end, "value": item.value,
-                "low": item.value_low, "high": item.value_high, "qualifier": item.qualifier,
-                "assessment": item.assessment, "subject": item.subject, "confidence": item.confidence}
+        item = {
+            "metric": item.metric,
+            "start": item.period_start,
+            "end": item.period_end,
+            "value": item.value,
+            "low": item.value_low,
+            "high": item.value_high,
+            "qualifier": item.qualifier,
+            "assessment": item.assessment,
+            "subject": item.subject,
+            "confidence": item.confidence,
+        }
     bounds = f" [{item['low']:g}..{item['high']:g}]" if item.get("low") is not None else ""
     extras = "".join(f" {item[k]}" for k in ("qualifier", "assessment", "subject") if item.get(k))
     sure = f" ({item['confidence']})" if item.get("confidence") else ""
@@ -103,8 +112,14 @@ def _order(item: dict[str, Any] | Observation) -> tuple[Any, ...]:
 
 def _differences(want: dict[str, Any], got: Observation) -> list[str]:
     problems = []
-    pairs = [("metric", got.metric), ("start", got.period_start), ("end", got.period_end),
-             ("qualifier", got.qualifier), ("assessment", got.assessment), ("subject", got.subject)]
+    pairs = [
+        ("metric", got.metric),
+        ("start", got.period_start),
+        ("end", got.period_end),
+        ("qualifier", got.qualifier),
+        ("assessment", got.assessment),
+        ("subject", got.subject),
+    ]
     problems += [f"{name} is {actual!r}, expected {want[name]!r}" for name, actual in pairs if actual != want[name]]
     if abs(got.value - float(want["value"])) > VALUE_TOLERANCE:
         problems.append(f"value is {got.value:g}, expected {want['value']:g}")
