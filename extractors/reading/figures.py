@@ -251,12 +251,16 @@ def _casualties(quantity: Quantity, after: str, before: str, noun: re.Match[str]
     return Figure(quantity, "casualties", noun=noun_text)
 
 
-def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> list[Figure]:
+def settle_bare(
+    masked: str, figures: list[Figure], *, topic: str | None, period_starts: tuple[int, ...] = ()
+) -> list[Figure]:
     """Give each bare number (and each noun-less per-day number) the kind it is written as.
 
-    `topic` is the subject of the paragraph's previous sentence ("casualties", "territory", None).
-    A bare number listed after a figure of known kind takes that kind; else the sentence (or, failing
-    that, the previous sentence) says whether it speaks of casualties.
+    `topic` is the subject of the paragraph's previous sentence ("casualties", "territory", None);
+    `period_starts` where the sentence's period phrases begin. A bare number listed with a figure of
+    known kind takes that kind: close after it, and written with a period of its own ("310 km² in
+    January; 280 in February"), in a "respectively" list, or joined to it ("down from 354"). Else the
+    sentence (or, failing that, the previous sentence) says whether it speaks of casualties.
     """
     settled: list[Figure] = []
     own_topic = _topic(masked) or topic
@@ -268,7 +272,7 @@ def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> lis
         known = next((f for f in reversed(settled) if f.kind not in ("bare",)), None)
         clause = _clause_before(masked[: figure.quantity.number_start])
         if figure.kind == "casualty_rate":  # "1,000 a day": casualties or ground?
-            if known is not None and known.kind in ("area", "area_rate"):
+            if known is not None and known.kind in ("area", "area_rate") and _near(known, figure):
                 settled.append(replace(figure, kind="area_rate", unit_text=known.unit_text, note=""))
             elif own_topic == "casualties":
                 settled.append(replace(figure, note=""))
@@ -280,8 +284,9 @@ def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> lis
             continue
         if civilian:
             continue  # "killed 12 civilians and injured 45": not the forces' casualties
-        if known is not None and known.kind in ("area", "area_rate", "casualties", "casualty_rate", "per_km2"):
-            settled.append(replace(figure, kind=known.kind, unit_text=known.unit_text, listed=True))
+        listable = known is not None and known.kind in ("area", "area_rate", "casualties", "casualty_rate", "per_km2")
+        if listable and _listed_with(masked, known, figure, period_starts):  # type: ignore[arg-type]
+            settled.append(replace(figure, kind=known.kind, unit_text=known.unit_text, listed=True))  # type: ignore[union-attr]
         elif _RATE_BEFORE.search(clause) and own_topic == "casualties":
             settled.append(replace(figure, kind="casualty_rate"))
         elif _CASUALTY_TOPIC.search(clause) or (own_topic == "casualties" and (
@@ -289,6 +294,29 @@ def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> lis
             settled.append(replace(figure, kind="casualties"))
         # else: a number nothing says is a figure
     return settled
+
+
+_LIST_JOINER = re.compile(
+    r"^[\s,;]*(?:and|or|to|versus|vs\.?|compared\s+(?:with|to)|against|(?:up|down)\s+from|from|than)?[\s,;]*"
+    r"(?:(?:approximately|about|around|roughly|nearly|over|more|less|some)\s+)?$",
+    _FLAGS,
+)
+_LIST_REACH = 120
+
+
+def _near(known: Figure, figure: Figure) -> bool:
+    return figure.quantity.number_start - known.end <= _LIST_REACH
+
+
+def _listed_with(masked: str, known: Figure, figure: Figure, period_starts: tuple[int, ...]) -> bool:
+    if not _near(known, figure):
+        return False
+    if any(start >= figure.end and not masked[figure.end : start].strip() for start in period_starts):
+        return True  # "... 280 in February 2025"
+    if re.match(r"[\s\w,]{0,30}\brespectively\b", masked[figure.end :], _FLAGS):
+        return True
+    between = masked[max(known.unit_end, known.end) : figure.start]
+    return bool(_LIST_JOINER.match(between))
 
 
 def _topic(text: str) -> str | None:

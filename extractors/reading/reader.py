@@ -157,7 +157,8 @@ def _read_sentence(
         return [], []
     periods = find_periods(text, provenance.when)
     masked = _mask(text, periods)
-    figures = settle_bare(masked, classify(masked, find_numbers(masked)), topic=state.topic)
+    figures = settle_bare(masked, classify(masked, find_numbers(masked)), topic=state.topic,
+                          period_starts=tuple(p.start for p in periods))
     observations: list[Observation] = []
     unread: list[Unread] = []
     paired = _respectively(masked, figures, periods)
