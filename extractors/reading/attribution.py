@@ -129,7 +129,8 @@ def assessment(
 
 
 def _is_adjectival(sentence: str, cue: re.Match[str]) -> bool:
-    return cue.group(0).lower() in _PARTICIPLES and bool(_ADJECTIVAL.search(sentence[max(0, cue.start() - 16) : cue.start()]))
+    before = sentence[max(0, cue.start() - 16) : cue.start()]
+    return cue.group(0).lower() in _PARTICIPLES and bool(_ADJECTIVAL.search(before))
 
 
 _PARTICIPLES = frozenset({"reported", "recorded", "estimated", "observed", "counted", "tallied"})
@@ -173,4 +174,6 @@ def subject(sentence: str, number_start: int, *, territorial: bool, noun_text: s
     return "RU"
 
 
-__all__ = ["CONFIDENCE_WORDS", "GENERAL_STAFF", "Voice", "assessment", "clause_start", "confidence", "is_forecast", "subject"]
+__all__ = [
+    "CONFIDENCE_WORDS", "GENERAL_STAFF", "Voice", "assessment", "clause_start", "confidence", "is_forecast", "subject",
+]
