@@ -89,7 +89,8 @@ _RATE_BEFORE = re.compile(
 )
 _SINGLE_DAY = re.compile(
     r"\b(?:(?:in|on)\s+a\s+single\s+day|single[-\s]day|in\s+one\s+day|on\s+one\s+day|(?:new\s+)?daily\s+record|"
-    r"record\s+(?:for\s+a\s+)?(?:single\s+)?day|in\s+24\s+hours|over\s+the\s+past\s+day)\b",
+    r"record\s+(?:for\s+a\s+)?(?:single\s+)?day|in\s+24\s+hours|over\s+the\s+past\s+day|"
+    r"(?:highest|largest|record)\s+(?:single[-\s])?daily\s+(?:total|toll|loss(?:es)?|figure)|one[-\s]day\s+(?:total|record))\b",
     _FLAGS,
 )
 _BARE_AFTER = re.compile(
@@ -154,7 +155,9 @@ class Figure:
 _AREA_FIGURE = Figure(Quantity(0.0, None, None, "exact", "", 0, 0, 0, False), "area")
 
 
-def classify(masked: str, numbers: list[Quantity]) -> tuple[list[Figure], list[tuple[int, int]]]:
+def classify(
+    masked: str, numbers: list[Quantity], *, topic: str | None = None
+) -> tuple[list[Figure], list[tuple[int, int]]]:
     """A Figure for each number that counts something of the catalogue's (or may: kind `bare`),
     and the spans that restate a figure in other units ("574 square kilometers (222 square miles)":
     not a second figure, and no clause of its own between the figure and its period)."""
@@ -162,7 +165,7 @@ def classify(masked: str, numbers: list[Quantity]) -> tuple[list[Figure], list[t
     restatements: list[tuple[int, int]] = []
     previous_area: Figure | None = None
     for quantity in numbers:
-        figure = _classify(masked, quantity)
+        figure = _classify(masked, quantity, topic)
         if figure is None:
             continue
         restated = previous_area is not None and _RESTATEMENT.fullmatch(masked[previous_area.unit_end : quantity.start])
@@ -176,7 +179,7 @@ def classify(masked: str, numbers: list[Quantity]) -> tuple[list[Figure], list[t
     return figures, restatements
 
 
-def _classify(masked: str, quantity: Quantity) -> Figure | None:
+def _classify(masked: str, quantity: Quantity, topic: str | None) -> Figure | None:
     after = masked[quantity.end : quantity.end + 160]
     before = masked[max(0, quantity.number_start - 200) : quantity.number_start]
     number_text = masked[quantity.number_start : quantity.end]
@@ -184,7 +187,7 @@ def _classify(masked: str, quantity: Quantity) -> Figure | None:
         return None
     area = _AREA_AFTER.match(after)
     if area:
-        return _area(masked, quantity, after, before, area)
+        return _area(masked, quantity, after, before, area, topic)
     if _HYPHENATED_AREA.match(after):
         return None
     if not re.search(r"\d|thousand|million|billion", number_text, _FLAGS):
@@ -214,7 +217,9 @@ def _is_a_year(quantity: Quantity, number_text: str, after: str) -> bool:
     return bool(_YEAR_LIKE.fullmatch(number_text.strip())) and not _AREA_AFTER.match(after)
 
 
-def _area(masked: str, quantity: Quantity, after: str, before: str, area: re.Match[str]) -> Figure:
+def _area(
+    masked: str, quantity: Quantity, after: str, before: str, area: re.Match[str], topic: str | None
+) -> Figure:
     unit_text = area.group("unit")
     rest = after[area.end() :]
     found = replace(_AREA_FIGURE, quantity=quantity, unit_text=unit_text, unit_end=quantity.end + area.end())
@@ -226,7 +231,8 @@ def _area(masked: str, quantity: Quantity, after: str, before: str, area: re.Mat
     gain = _last(_GAIN, before)
     refusal = _last(_NOT_A_GAIN, before)
     gained = (gain is not None and (refusal is None or gain.start() > refusal.start())) or _GAIN_AFTER.match(rest)
-    if gained or (kind == "area_rate" and _GAIN.search(masked)):
+    # A rate takes its gain from the sentence, or from the one before ("This equates to 11.5 sq km per day").
+    if gained or (kind == "area_rate" and (_GAIN.search(masked) or topic == "territory")):
         return replace(found, kind=kind)
     return replace(found, kind=kind, note="an area with no gain or loss of ground named")
 

@@ -161,7 +161,7 @@ def _read_sentence(
         return [], []
     periods = find_periods(text, provenance.when)
     masked = _mask(text, periods)
-    classified, restatements = classify(masked, find_numbers(masked))
+    classified, restatements = classify(masked, find_numbers(masked), topic=state.topic)
     for start, end in restatements:  # "203 square kilometers, or 78 square miles, in March"
         masked = masked[:start] + " " * (end - start) + masked[end:]
     figures = settle_bare(masked, classified, topic=state.topic, period_starts=tuple(p.start for p in periods),
@@ -230,6 +230,8 @@ def _observe(
         return "a figure about Ukrainian forces: the catalogue counts Russian gains and losses"
     if _in_one_sector(text, figure, next_start):
         return "a figure for one direction or area of the front, not the whole of it"
+    if _of_one_group(text, figure, next_start):
+        return "a figure of one unit or group of Russia's forces, not of all of them"
     assessed = attribution.assessment(text, figure.start, figure.end, next_start, voice.voice, label=label)
     assessment = "forecast" if forecast else assessed
     value, low, high = _values(figure)
@@ -308,12 +310,26 @@ def _in_one_sector(text: str, figure: Figure, next_start: int) -> bool:
     return bool(_SECTOR.search(text, start, stop.start() if stop else end))
 
 
+def _of_one_group(text: str, figure: Figure, next_start: int) -> bool:
+    """ "Wagner has likely suffered 30,000 casualties", "the 1st Guards Tank Army lost ...": one
+    group's figure, never a front-wide total."""
+    start = attribution.clause_start(text, figure.quantity.number_start)
+    stop = _CLAUSE_END.search(text, figure.end, min(next_start, len(text)))
+    return bool(_GROUP.search(text, start, stop.start() if stop else min(next_start, len(text))))
+
+
+_GROUP = re.compile(
+    r"\b(?:Wagner|PMC|VDV|Airborne\s+Forces|Naval\s+Infantry|Storm[-\s]?Z|Storm[-\s]?V|Rosgvardia|National\s+Guard|"
+    r"convicts?|penal|prisoner\s+recruits|mobili[sz]ed\s+(?:reservists|personnel|men)|DNR|LNR|Chechen|Kadyrov\w*|"
+    r"Akhmat|North\s+Korean|DPRK|Brigade|Regiment|Division|Battalion|Corps|Combined\s+Arms\s+Army|Tank\s+Army)\b",
+)
 _SECTOR = re.compile(
     r"\b(?:in|on|along|across)\s+the\s+(?:[A-Z][\w'-]+(?:[\s-][A-Z][\w'-]+)*)\s+"
     r"(?:direction|area|sector|axis|front|salient|tactical\s+area|bridgehead|pocket)\b"
     r"|\b(?:near|around|outside|(?:north|south|east|west|northeast|northwest|southeast|southwest)\s+of)\s+[A-Z][a-z]"
     r"|\bin\s+(?!Ukraine\b)(?:[A-Z][\w'-]+\s+)+Oblast\b(?!\s+and\b)"
 )
+_STRONG_BREAK = re.compile(r"[;:.]|\s-\s|\b(?:but|while|whereas|although|compared|against|versus)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[;:]|\s-\s|\b(?:but|while|whereas|and\s+ISW)\b|[.!?](?:\s|$)")
 
 
@@ -354,7 +370,16 @@ def _attached(
             break
     before = [p for p in periods if p.end <= figure.quantity.number_start and fits(p)]
     if after is None:
-        return before[-1] if before else None
+        if before:
+            return before[-1]
+        # "gained 499.28 km² and suffered 35,370 casualties in May 2025": a period at the end of
+        # the clause serves the figures joined before it.
+        later = [p for p in periods if p.start >= next_start and fits(p)]
+        between = masked[figure.end : next_start]
+        joined = re.search(r"\band\b", between) and not re.search(r"[,;]", between)
+        if later and joined and not _STRONG_BREAK.search(masked, figure.end, later[0].start):
+            return later[0]
+        return None
     if before and after.interval is not None and before[-1].interval not in (None, after.interval):
         nearest = before[-1]
         if not _CLAUSE_BREAK.search(masked[nearest.end : figure.quantity.number_start]) and nearest.kind != "day":
