@@ -62,8 +62,12 @@ _REMOVED = "isw-removed"
 _LINE_BREAK = "isw-line-break"
 _WITH_CLASS = etree.XPath("//*[contains(@class, $name)]")
 
-FOOTNOTE_MARKER = re.compile(r"\s*\[(?:\d{1,3}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\]")
-_ENDNOTE_LINE = re.compile(r"^\s*\[(?:\d{1,3}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\]")
+# ISW numbers its footnotes up to the hundreds, the mirror in roman numerals ("[dlxxxvii]" is 587).
+FOOTNOTE_MARKER = re.compile(r"\s*\[(?:\d{1,3}|[ivxlcdm]{1,10}|[IVXLCDM]{1,10})\]")
+_ENDNOTE_LINE = re.compile(r"^\s*\[(?:\d{1,3}|[ivxlcdm]{1,10}|[IVXLCDM]{1,10})\]")
+# Links pasted into the text (endnotes run into a paragraph, a feed's inline sources) are no prose.
+_URL = re.compile(r"\s*\bhttps?://\S+")
+_LEFT_BY_LINKS = re.compile(r"(?:\s[;,|](?=\s|$))+")  # the separators a list of links leaves behind
 _ENDNOTES_HEADING = re.compile(r"^\s*(?:endnotes|notes|sources|citations)\s*:?\s*$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z'’ -]{2,60}):\s")
 _HEADER_DATE = re.compile(
@@ -274,7 +278,8 @@ def _holds_blocks(element: Element) -> bool:
 
 def clean_text(text: str) -> str:
     """Whitespace normalised, footnote markers removed ("kilometers.[4]" -> "kilometers.")."""
-    text = " ".join(text.replace("\xa0", " ").split())
+    text = " ".join(_URL.sub(" ", text.replace("\xa0", " ")).split())
+    text = _LEFT_BY_LINKS.sub("", text)
     text = FOOTNOTE_MARKER.sub(lambda m: " " if _glued_to_word(text, m) else "", text)
     return " ".join(text.split())
 

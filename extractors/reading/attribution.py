@@ -45,9 +45,11 @@ _DATA_SOURCE = re.compile(
     r"|\bbased\s+on\b|\bgeolocated\b|\bfootage\b|\bimagery\b",
     re.IGNORECASE,
 )
-_GENERAL_STAFF = re.compile(
+GENERAL_STAFF = re.compile(
     r"\b(?:Ukrainian\s+)?General\s+Staff\b|\bUkrainian\s+(?:MoD|Ministry\s+of\s+Defen[cs]e)\b", re.IGNORECASE
 )
+# "the total reported casualties", "officially recorded losses": a participle, not a report.
+_ADJECTIVAL = re.compile(r"\b(?:the|total|officially|a|an|these|those|its|their)\s+$", re.IGNORECASE)
 _FORECAST = re.compile(
     r"\bwill\b|\bwould\b|\bcould\b|\bis\s+set\s+to\b|\b(?:is|are|remains?)\s+(?:(?:highly|very)\s+)?"
     r"(?:likely|expected|set|projected|poised|forecast|on\s+track)\s+to\b|\blikely\s+to\s+(?:continue|remain|exceed|reach)",
@@ -70,9 +72,12 @@ _SUFFER_VERB = re.compile(r"\b(?:suffer\w*|sustain\w*|incur\w*|lost|los(?:e|es|i
 
 @dataclass(frozen=True, slots=True)
 class Voice:
-    """How a source speaks of itself: "ISW assesses", "Defence Intelligence assesses"."""
+    """How a source speaks of itself ("ISW assesses", "Defence Intelligence assesses"), and whose
+    figures it takes as its own data when it names them with "according to" (the MoD states the
+    Ukrainian General Staff's counts as its own figures; ISW reports them as that side's claim)."""
 
     own: re.Pattern[str]
+    adopts: re.Pattern[str] | None = None
 
     def is_own(self, speaker: str) -> bool:
         return bool(self.own.search(speaker))
@@ -106,7 +111,7 @@ def assessment(
     if label and "claim" in label:
         return "claimed"
     number_start = figure_start
-    cues = list(_REPORTING.finditer(sentence, 0, number_start))
+    cues = [c for c in _REPORTING.finditer(sentence, 0, number_start) if not _is_adjectival(sentence, c)]
     if cues:
         cue = cues[-1]
         speaker = sentence[clause_start(sentence, cue.start()) : cue.start()]
@@ -123,11 +128,21 @@ def assessment(
     return "assessed"
 
 
+def _is_adjectival(sentence: str, cue: re.Match[str]) -> bool:
+    before = sentence[max(0, cue.start() - 16) : cue.start()]
+    return cue.group(0).lower() in _PARTICIPLES and bool(_ADJECTIVAL.search(before))
+
+
+_PARTICIPLES = frozenset({"reported", "recorded", "estimated", "observed", "counted", "tallied"})
+
+
 def _speaks_for_the_source(speaker: str, verb: str, voice: Voice) -> bool:
     if voice.is_own(speaker):
         return True
-    if _DATA_SOURCE.search(speaker) or (_GENERAL_STAFF.search(speaker) and "accord" in verb.lower()):
+    if _DATA_SOURCE.search(speaker):
         return True  # figures the bulletin adopts from its data source
+    if voice.adopts is not None and voice.adopts.search(speaker) and "accord" in verb.lower():
+        return True
     # "It is assessed", "are assessed to have", "observed" with no named speaker: the bulletin's voice.
     lowered = verb.lower()
     if lowered.startswith(("assess", "observ", "geolocat", "estimat", "calculat", "believ")):
@@ -159,4 +174,6 @@ def subject(sentence: str, number_start: int, *, territorial: bool, noun_text: s
     return "RU"
 
 
-__all__ = ["CONFIDENCE_WORDS", "Voice", "assessment", "clause_start", "confidence", "is_forecast", "subject"]
+__all__ = [
+    "CONFIDENCE_WORDS", "GENERAL_STAFF", "Voice", "assessment", "clause_start", "confidence", "is_forecast", "subject",
+]

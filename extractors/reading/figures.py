@@ -45,7 +45,7 @@ _PER_KM2_AFTER = re.compile(
 )
 _MODIFIER = (
     r"(?:Russian|Ukrainian|total|more|additional|further|new|estimated|reported|military|combat|personnel|"
-    r"irrecoverable|overall|such|battlefield|likely|recorded|confirmed|army|infantry)"
+    r"irrecoverable|overall|such|battlefield|likely|recorded|confirmed|army|infantry|daily)"
 )
 _PERSON = (
     r"(?:(?:military\s+)?personnel|troops|soldiers|servicemen|service\s*members|servicemembers|men|people|fighters)"
@@ -89,13 +89,15 @@ _RATE_BEFORE = re.compile(
 )
 _SINGLE_DAY = re.compile(
     r"\b(?:(?:in|on)\s+a\s+single\s+day|single[-\s]day|in\s+one\s+day|on\s+one\s+day|(?:new\s+)?daily\s+record|"
-    r"record\s+(?:for\s+a\s+)?(?:single\s+)?day|in\s+24\s+hours|over\s+the\s+past\s+day)\b",
+    r"record\s+(?:for\s+a\s+)?(?:single\s+)?day|in\s+24\s+hours|over\s+the\s+past\s+day|"
+    r"(?:highest|largest|record)\s+(?:single[-\s])?daily\s+(?:total|toll|loss(?:es)?|figure)|one[-\s]day\s+(?:total|record))\b",
     _FLAGS,
 )
 _BARE_AFTER = re.compile(
     r"\s*(?:$|[.,;:)\]]|-\s|(?:in|during|throughout|over|across|since|from|by|as|and|or|respectively|compared|"
     r"against|versus|vs|while|which|this|that|the|a|an|to|for|per|each|on|at|were|was|is|are|had|have|has|"
-    r"with|between|after|before|up|down|more|less|than|when|where|marking|making|among|amid)\b)",
+    r"with|between|after|before|up|down|more|less|than|when|where|marking|making|among|amid|"
+    r"of\s+(?:these|them|this|which|whom|those))\b)",
     _FLAGS,
 )
 _GAIN = re.compile(
@@ -125,6 +127,7 @@ _CASUALTY_TOPIC = re.compile(
 _ANAPHOR = re.compile(
     r"^\s*(?:of\s+(?:these|this|which|them|that)|these|this(?:\s+figure|\s+total)?|including|that)\b", _FLAGS
 )
+_ANAPHOR_AFTER = re.compile(r"\s*of\s+(?:these|them|this|which|those)\b", _FLAGS)  # "160,000 of these"
 _TERRITORY_TOPIC = re.compile(rf"{AREA_UNIT}|\b(?:territor\w*|gains?|advance)\b", _FLAGS)
 
 
@@ -152,24 +155,31 @@ class Figure:
 _AREA_FIGURE = Figure(Quantity(0.0, None, None, "exact", "", 0, 0, 0, False), "area")
 
 
-def classify(masked: str, numbers: list[Quantity]) -> list[Figure]:
-    """A Figure for each number that counts something of the catalogue's (or may: kind `bare`)."""
+def classify(
+    masked: str, numbers: list[Quantity], *, topic: str | None = None
+) -> tuple[list[Figure], list[tuple[int, int]]]:
+    """A Figure for each number that counts something of the catalogue's (or may: kind `bare`),
+    and the spans that restate a figure in other units ("574 square kilometers (222 square miles)":
+    not a second figure, and no clause of its own between the figure and its period)."""
     figures: list[Figure] = []
+    restatements: list[tuple[int, int]] = []
     previous_area: Figure | None = None
     for quantity in numbers:
-        figure = _classify(masked, quantity)
+        figure = _classify(masked, quantity, topic)
         if figure is None:
             continue
         restated = previous_area is not None and _RESTATEMENT.fullmatch(masked[previous_area.unit_end : quantity.start])
         if figure.kind in ("area", "area_rate") and restated:
-            continue  # "574 square kilometers (222 square miles)": the same figure in other units
+            closing = re.match(r"\s*[)\]]?,?", masked[figure.unit_end :])
+            restatements.append((previous_area.unit_end, figure.unit_end + (closing.end() if closing else 0)))  # type: ignore[union-attr]
+            continue
         if figure.kind in ("area", "area_rate"):
             previous_area = figure
         figures.append(figure)
-    return figures
+    return figures, restatements
 
 
-def _classify(masked: str, quantity: Quantity) -> Figure | None:
+def _classify(masked: str, quantity: Quantity, topic: str | None) -> Figure | None:
     after = masked[quantity.end : quantity.end + 160]
     before = masked[max(0, quantity.number_start - 200) : quantity.number_start]
     number_text = masked[quantity.number_start : quantity.end]
@@ -177,7 +187,7 @@ def _classify(masked: str, quantity: Quantity) -> Figure | None:
         return None
     area = _AREA_AFTER.match(after)
     if area:
-        return _area(masked, quantity, after, before, area)
+        return _area(masked, quantity, after, before, area, topic)
     if _HYPHENATED_AREA.match(after):
         return None
     if not re.search(r"\d|thousand|million|billion", number_text, _FLAGS):
@@ -207,7 +217,9 @@ def _is_a_year(quantity: Quantity, number_text: str, after: str) -> bool:
     return bool(_YEAR_LIKE.fullmatch(number_text.strip())) and not _AREA_AFTER.match(after)
 
 
-def _area(masked: str, quantity: Quantity, after: str, before: str, area: re.Match[str]) -> Figure:
+def _area(
+    masked: str, quantity: Quantity, after: str, before: str, area: re.Match[str], topic: str | None
+) -> Figure:
     unit_text = area.group("unit")
     rest = after[area.end() :]
     found = replace(_AREA_FIGURE, quantity=quantity, unit_text=unit_text, unit_end=quantity.end + area.end())
@@ -219,7 +231,8 @@ def _area(masked: str, quantity: Quantity, after: str, before: str, area: re.Mat
     gain = _last(_GAIN, before)
     refusal = _last(_NOT_A_GAIN, before)
     gained = (gain is not None and (refusal is None or gain.start() > refusal.start())) or _GAIN_AFTER.match(rest)
-    if gained or (kind == "area_rate" and _GAIN.search(masked)):
+    # A rate takes its gain from the sentence, or from the one before ("This equates to 11.5 sq km per day").
+    if gained or (kind == "area_rate" and (_GAIN.search(masked) or topic == "territory")):
         return replace(found, kind=kind)
     return replace(found, kind=kind, note="an area with no gain or loss of ground named")
 
@@ -251,12 +264,19 @@ def _casualties(quantity: Quantity, after: str, before: str, noun: re.Match[str]
     return Figure(quantity, "casualties", noun=noun_text)
 
 
-def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> list[Figure]:
+def settle_bare(
+    masked: str, figures: list[Figure], *, topic: str | None, period_starts: tuple[int, ...] = (),
+    previous_kind: str | None = None,
+) -> list[Figure]:
     """Give each bare number (and each noun-less per-day number) the kind it is written as.
 
-    `topic` is the subject of the paragraph's previous sentence ("casualties", "territory", None).
-    A bare number listed after a figure of known kind takes that kind; else the sentence (or, failing
-    that, the previous sentence) says whether it speaks of casualties.
+    `topic` is the subject of the paragraph's previous sentence ("casualties", "territory", None);
+    `period_starts` where the sentence's period phrases begin. A bare number listed with a figure of
+    known kind takes that kind: close after it, and written with a period of its own ("310 km² in
+    January; 280 in February"), in a "respectively" list, or joined to it ("down from 354"). Else the
+    sentence (or, failing that, the previous sentence) says whether it speaks of casualties. A bare
+    number with a period of its own takes `previous_kind`, the one kind of figure the previous
+    sentence held ("... 1,271 per day. This surpasses the previous high of 1,262 in May 2024.").
     """
     settled: list[Figure] = []
     own_topic = _topic(masked) or topic
@@ -268,7 +288,7 @@ def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> lis
         known = next((f for f in reversed(settled) if f.kind not in ("bare",)), None)
         clause = _clause_before(masked[: figure.quantity.number_start])
         if figure.kind == "casualty_rate":  # "1,000 a day": casualties or ground?
-            if known is not None and known.kind in ("area", "area_rate"):
+            if known is not None and known.kind in ("area", "area_rate") and _near(known, figure):
                 settled.append(replace(figure, kind="area_rate", unit_text=known.unit_text, note=""))
             elif own_topic == "casualties":
                 settled.append(replace(figure, note=""))
@@ -280,15 +300,50 @@ def settle_bare(masked: str, figures: list[Figure], *, topic: str | None) -> lis
             continue
         if civilian:
             continue  # "killed 12 civilians and injured 45": not the forces' casualties
-        if known is not None and known.kind in ("area", "area_rate", "casualties", "casualty_rate", "per_km2"):
-            settled.append(replace(figure, kind=known.kind, unit_text=known.unit_text, listed=True))
+        listable = known is not None and known.kind in _LISTABLE
+        own_period = _has_own_period(masked, figure, period_starts)
+        if listable and _listed_with(masked, known, figure, period_starts):  # type: ignore[arg-type]
+            settled.append(replace(figure, kind=known.kind, unit_text=known.unit_text, listed=True))  # type: ignore[union-attr]
+        elif known is None and own_period and previous_kind in _LISTABLE and previous_kind != "area":
+            settled.append(replace(figure, kind=previous_kind, listed=True))
         elif _RATE_BEFORE.search(clause) and own_topic == "casualties":
             settled.append(replace(figure, kind="casualty_rate"))
         elif _CASUALTY_TOPIC.search(clause) or (own_topic == "casualties" and (
-                _CASUALTY_TOPIC.search(masked) or _ANAPHOR.match(masked))):
+                _CASUALTY_TOPIC.search(masked) or _ANAPHOR.match(masked)
+                or _ANAPHOR_AFTER.match(masked[figure.end :]))):
             settled.append(replace(figure, kind="casualties"))
         # else: a number nothing says is a figure
     return settled
+
+
+_LIST_JOINER = re.compile(
+    r"^[\s,;]*(?:and|or|to|versus|vs\.?|compared\s+(?:with|to)|against|(?:up|down)\s+from|from|than)?[\s,;]*"
+    r"(?:(?:approximately|about|around|roughly|nearly|over|more|less|some)\s+)?$",
+    _FLAGS,
+)
+_LIST_REACH = 120
+
+
+def _near(known: Figure, figure: Figure) -> bool:
+    return figure.quantity.number_start - known.end <= _LIST_REACH
+
+
+_LISTABLE = ("area", "area_rate", "casualties", "casualty_rate", "per_km2")
+
+
+def _has_own_period(masked: str, figure: Figure, period_starts: tuple[int, ...]) -> bool:
+    return any(start >= figure.end and not masked[figure.end : start].strip() for start in period_starts)
+
+
+def _listed_with(masked: str, known: Figure, figure: Figure, period_starts: tuple[int, ...]) -> bool:
+    if not _near(known, figure):
+        return False
+    if _has_own_period(masked, figure, period_starts):
+        return True  # "... 280 in February 2025"
+    if re.match(r"[\s\w,]{0,30}\brespectively\b", masked[figure.end :], _FLAGS):
+        return True
+    between = masked[max(known.unit_end, known.end) : figure.start]
+    return bool(_LIST_JOINER.match(between))
 
 
 def _topic(text: str) -> str | None:

@@ -210,6 +210,7 @@ _GATES: dict[str, tuple[str, ...]] = {
     "since": ("since", "from"),  # and a date or "year", see _NEEDS_A_DATE
     "since_began": ("since",),
     "so_far": ("so far", "this year", "this month", "to date", "thus far", "year-to", "year to"),
+    "so_far_month": ("so far", "to date", "thus far"),
     "future_rest": ("rest", "remainder"),
     "future_next": ("next", "coming", "following", "upcoming"),
     "first_units": ("first",),
@@ -228,8 +229,8 @@ _GATES: dict[str, tuple[str, ...]] = {
 }
 # Rules whose phrases always hold a month name, a year or the word "year": skipped without one.
 _NEEDS_A_DATE = frozenset(
-    {"range", "list", "since_when", "since", "since_began", "first_units", "half", "asof", "vague_edge", "month",
-     "day", "year", "future_rest"}
+    {"so_far_month", "range", "list", "since_when", "since", "since_began", "first_units", "half", "asof",
+     "vague_edge", "month", "day", "year", "future_rest"}
 )
 _ANY_MONTH = re.compile(MONTH)
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -291,6 +292,7 @@ _RULES: tuple[_Rule, ...] = _rules(
     ("since_began", rf"(?i:since)\s+(?P<y>{YEAR})\s+(?i:began|started)"),
     ("so_far", rf"(?i:so\s+far\s+(?:in|this|during))\s+(?P<x>{YEAR}|{MONTH}|(?i:year|month))"),
     ("so_far", rf"(?i:in|during)\s+(?P<x>{YEAR}|{MONTH})\s+(?i:so\s+far|to\s+date|thus\s+far)"),
+    ("so_far_month", rf"(?i:in|during)\s+(?P<m>{MONTH})\s+(?P<y>{YEAR})\s+(?i:so\s+far|to\s+date|thus\s+far)"),
     ("so_far", r"(?i:(?:so\s+far\s+)?this\s+(?P<x>year|month)|year[-\s]to[-\s]date)"),
     ("future_rest", r"(?i:(?:for|through|throughout|over|during)\s+the\s+(?:rest|remainder)\s+of\s+"
                     rf"(?:the\s+year|this\s+year|(?P<y>{YEAR})))"),
@@ -380,6 +382,9 @@ def _phrase(name: str, match: re.Match[str], when: When, sentence: str) -> Perio
         return make("since", (date(int(groups["y"]), 1, 1), until))
     if name == "so_far":
         return _so_far(groups.get("x"), match.group(0), when, make)
+    if name == "so_far_month":
+        assert year is not None
+        return make("since", (date(year, _month_of(groups["m"]), 1), when.until))
     if name == "future_rest":
         end_year = year or published.year
         return make("future", (published, date(end_year, 12, 31)))

@@ -100,13 +100,15 @@ class _Paragraph:
 
     when: When
     last_period: Interval | None = None
+    kind: str | None = None  # the one kind of figure the previous sentence held, if one
     _sentence: str | None = None
     _periods: list[Interval] | None = None
     _topic: str | None = None
 
     def remember(self, sentence: str | None, periods: list[PeriodPhrase] | None = None,
-                 topic: str | None = None, last_period: Interval | None = None) -> None:
+                 topic: str | None = None, last_period: Interval | None = None, kind: str | None = None) -> None:
         self._sentence = sentence
+        self.kind = kind
         self._periods = None if periods is None else [p.interval for p in periods if p.usable and p.interval]
         self._topic = topic
         self.last_period = last_period
@@ -138,7 +140,9 @@ def read_paragraphs(
             continue  # no sentence of it can hold one, nor lend a period to one that does
         state = _Paragraph(provenance.when)
         for sentence in split_sentences(text):
-            if not _may_hold_a_figure(sentence):
+            # A sentence right after one with figures may go on about them ("The previous high was
+            # 1,262 in May 2024"): it is read whenever it holds a number.
+            if not (_may_hold_a_figure(sentence) or (state.kind is not None and _DIGIT.search(sentence))):
                 state.remember(sentence)
                 continue
             found, missed = _read_sentence(sentence, label, voice, provenance, state)
@@ -157,7 +161,11 @@ def _read_sentence(
         return [], []
     periods = find_periods(text, provenance.when)
     masked = _mask(text, periods)
-    figures = settle_bare(masked, classify(masked, find_numbers(masked)), topic=state.topic)
+    classified, restatements = classify(masked, find_numbers(masked), topic=state.topic)
+    for start, end in restatements:  # "203 square kilometers, or 78 square miles, in March"
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    figures = settle_bare(masked, classified, topic=state.topic, period_starts=tuple(p.start for p in periods),
+                          previous_kind=state.kind)
     observations: list[Observation] = []
     unread: list[Unread] = []
     paired = _respectively(masked, figures, periods)
@@ -174,7 +182,9 @@ def _read_sentence(
             previous = (phrase, (observation.period_start, observation.period_end))
         elif outcome is not None:
             unread.append(_unread(voice, provenance, sentence, outcome, figure))
-    state.remember(sentence, periods, topic_of(masked) or state.topic, previous[1] if previous is not None else None)
+    kinds = {f.kind for f in figures}
+    state.remember(sentence, periods, topic_of(masked) or state.topic, previous[1] if previous is not None else None,
+                   kinds.pop() if len(kinds) == 1 else None)
     return observations, unread
 
 
@@ -218,6 +228,10 @@ def _observe(
     subject = attribution.subject(text, figure.quantity.number_start, territorial=territorial, noun_text=figure.noun)
     if subject == "UA":
         return "a figure about Ukrainian forces: the catalogue counts Russian gains and losses"
+    if _in_one_sector(text, figure, next_start):
+        return "a figure for one direction or area of the front, not the whole of it"
+    if _of_one_group(text, figure, next_start):
+        return "a figure of one unit or group of Russia's forces, not of all of them"
     assessed = attribution.assessment(text, figure.start, figure.end, next_start, voice.voice, label=label)
     assessment = "forecast" if forecast else assessed
     value, low, high = _values(figure)
@@ -287,6 +301,38 @@ def _metric(
     return None, None, f"a figure of kind {figure.kind} has no catalogue metric"
 
 
+def _in_one_sector(text: str, figure: Figure, next_start: int) -> bool:
+    """ "lost over 1,000 personnel in the Toretsk direction", "gained 30 km² near Pokrovsk": a figure
+    of one sector, which the catalogue's front-wide series must not take."""
+    start = attribution.clause_start(text, figure.quantity.number_start)
+    end = min(next_start, len(text))
+    stop = _CLAUSE_END.search(text, figure.end, end)
+    return bool(_SECTOR.search(text, start, stop.start() if stop else end))
+
+
+def _of_one_group(text: str, figure: Figure, next_start: int) -> bool:
+    """ "Wagner has likely suffered 30,000 casualties", "the 1st Guards Tank Army lost ...": one
+    group's figure, never a front-wide total."""
+    start = attribution.clause_start(text, figure.quantity.number_start)
+    stop = _CLAUSE_END.search(text, figure.end, min(next_start, len(text)))
+    return bool(_GROUP.search(text, start, stop.start() if stop else min(next_start, len(text))))
+
+
+_GROUP = re.compile(
+    r"\b(?:Wagner|PMC|VDV|Airborne\s+Forces|Naval\s+Infantry|Storm[-\s]?Z|Storm[-\s]?V|Rosgvardia|National\s+Guard|"
+    r"convicts?|penal|prisoner\s+recruits|mobili[sz]ed\s+(?:reservists|personnel|men)|DNR|LNR|Chechen|Kadyrov\w*|"
+    r"Akhmat|North\s+Korean|DPRK|Brigade|Regiment|Division|Battalion|Corps|Combined\s+Arms\s+Army|Tank\s+Army)\b",
+)
+_SECTOR = re.compile(
+    r"\b(?:in|on|along|across)\s+the\s+(?:[A-Z][\w'-]+(?:[\s-][A-Z][\w'-]+)*)\s+"
+    r"(?:direction|area|sector|axis|front|salient|tactical\s+area|bridgehead|pocket)\b"
+    r"|\b(?:near|around|outside|(?:north|south|east|west|northeast|northwest|southeast|southwest)\s+of)\s+[A-Z][a-z]"
+    r"|\bin\s+(?!Ukraine\b)(?:[A-Z][\w'-]+\s+)+Oblast\b(?!\s+and\b)"
+)
+_STRONG_BREAK = re.compile(r"[;:.]|\s-\s|\b(?:but|while|whereas|although|compared|against|versus)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[;:]|\s-\s|\b(?:but|while|whereas|and\s+ISW)\b|[.!?](?:\s|$)")
+
+
 def _has_own_period(phrase: PeriodPhrase | None) -> bool:
     return phrase is not None and phrase.interval is not None
 
@@ -324,7 +370,16 @@ def _attached(
             break
     before = [p for p in periods if p.end <= figure.quantity.number_start and fits(p)]
     if after is None:
-        return before[-1] if before else None
+        if before:
+            return before[-1]
+        # "gained 499.28 km² and suffered 35,370 casualties in May 2025": a period at the end of
+        # the clause serves the figures joined before it.
+        later = [p for p in periods if p.start >= next_start and fits(p)]
+        between = masked[figure.end : next_start]
+        joined = re.search(r"\band\b", between) and not re.search(r"[,;]", between)
+        if later and joined and not _STRONG_BREAK.search(masked, figure.end, later[0].start):
+            return later[0]
+        return None
     if before and after.interval is not None and before[-1].interval not in (None, after.interval):
         nearest = before[-1]
         if not _CLAUSE_BREAK.search(masked[nearest.end : figure.quantity.number_start]) and nearest.kind != "day":

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from extractors.observation import Reading
-from extractors.reading.attribution import Voice
+from extractors.reading.attribution import GENERAL_STAFF, Voice
 from extractors.reading.periods import When
 from extractors.reading.reader import Provenance, SourceVoice, read_paragraphs
 from extractors.reading.text import paragraphs_of
@@ -23,7 +23,7 @@ _OWN = re.compile(r"\b(?:Defen[cs]e\s+Intelligence|UK\s+Defen[cs]e|DI|the\s+UK|[
 
 
 def voice(parser_version: str) -> SourceVoice:
-    return SourceVoice(SOURCE, parser_version, Voice(_OWN), war_total_without_period=True)
+    return SourceVoice(SOURCE, parser_version, Voice(_OWN, adopts=GENERAL_STAFF), war_total_without_period=True)
 
 
 def read_update_text(

@@ -71,8 +71,7 @@ def test_new_wordpress_layout_with_unknown_classes():
         ("territory_gain_rate", "RU", "2025-05-01", "2025-05-31", 16.0, None, None, "approximately", "assessed"),
         # (Ukrainian gains of about 15 sq mi are kept for review: the catalogue counts Russian gains.)
         ("territory_gained", "RU", "2025-01-01", "2025-06-02", 1650.0, 1600.0, 1700.0, "range", "assessed"),
-        # "Unconfirmed claims:" paragraph; "over the past week" = the 7 days to the cut-off.
-        ("territory_gained", "RU", "2025-05-27", "2025-06-02", 12.0, None, None, "over", "claimed"),
+        # (The "Unconfirmed claims:" paragraph's 12 km² "near Kotlyne" is one sector's: kept for review.)
         # "The Russian MoD stated ... up to 40 ... in the past month" = May, claimed.
         ("territory_gained", "RU", "2025-05-01", "2025-05-31", 40.0, None, None, "up_to", "claimed"),
     ]
@@ -91,17 +90,20 @@ def test_criticalthreats_mirror_with_roman_footnotes():
         ("territory_gain_rate", "RU", "2024-11-01", "2024-11-27", 22.0, None, None, "approximately", "assessed"),
         # 1,000 square miles over the four whole months before November.
         ("territory_gained", "RU", "2024-07-01", "2024-10-31", 2589.99, None, None, "approximately", "assessed"),
-        ("territory_gained", "RU", "2024-11-21", "2024-11-27", 60.0, None, None, "over", "claimed"),
-        # Ukrainian casualties ("about 3,000 in October") are kept for review, not loaded.
+        # The milbloggers' 60 km² "in the Kurakhove direction" (one sector's) and Ukrainian casualties
+        # ("about 3,000 in October") are kept for review, not loaded.
     ]
     assert observations[0].published_at == date(2024, 11, 27)  # from <time datetime>
+    unread = read_report((FIXTURES / "criticalthreats_2024-11-27.html").read_bytes()).unread
+    assert [(u.value, u.reason.split(":")[0]) for u in unread] == [
+        (60.0, "a figure for one direction or area of the front, not the whole of it"),
+        (3000.0, "a figure about Ukrainian forces"),
+    ]
     # "[iii]" glued to a word mid-sentence and "[iv]" after a period are both stripped.
-    assert observations[3].quote == (
+    assert unread[0].quote == (
         "Russian milbloggers claimed that Russian forces seized over 60 square kilometers in the Kurakhove "
         "direction in the past week, but ISW has not observed confirmation of this claim."
     )
-    unread = read_report((FIXTURES / "criticalthreats_2024-11-27.html").read_bytes()).unread
-    assert [u.value for u in unread] == [3000.0]
 
 
 def test_report_without_figures_yields_nothing():
