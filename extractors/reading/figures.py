@@ -231,8 +231,10 @@ def _area(
     gain = _last(_GAIN, before)
     refusal = _last(_NOT_A_GAIN, before)
     gained = (gain is not None and (refusal is None or gain.start() > refusal.start())) or _GAIN_AFTER.match(rest)
-    # A rate takes its gain from the sentence, or from the one before ("This equates to 11.5 sq km per day").
-    if gained or (kind == "area_rate" and (_GAIN.search(masked) or topic == "territory")):
+    # A rate takes its gain from the sentence, or from the one before ("This equates to 11.5 sq km per day");
+    # so does an area compared with the gain before it ("This is down from 196 sq km in February").
+    compared = topic == "territory" and refusal is None
+    if gained or compared or (kind == "area_rate" and _GAIN.search(masked)):
         return replace(found, kind=kind)
     return replace(found, kind=kind, note="an area with no gain or loss of ground named")
 
