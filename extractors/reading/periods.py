@@ -264,7 +264,7 @@ def _anchors(gate: tuple[str, ...], lowered: str, months: list[int], years: list
     return sorted(found)
 
 
-_REACH = 90  # characters a period phrase reaches on either side of its anchor
+_REACH = 60  # characters a period phrase reaches on either side of its anchor
 
 
 def _matches(pattern: re.Pattern[str], sentence: str, anchors: list[int]) -> list[re.Match[str]]:

@@ -61,7 +61,7 @@ _DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = ("million", "thousand", "hundred")
 _FIGURE_WORDS = (
     "squar", "sq", "km", "casualt", "loss", "kill", "wound", "dead", "personnel", "troop", "soldier", "servicem",
-    "people", " men", "day", "daily", "respectively", "average", "rate", " were ", " was ",
+    "people", " men", "per day", "a day", "/day", "each day", "daily", "respectively",
 )
 
 
