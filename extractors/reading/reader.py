@@ -76,6 +76,14 @@ def _may_hold_a_figure(sentence: str) -> bool:
 _CLAUSE_BREAK = re.compile(r"[;:]|\s-\s|,|\b(?:but|while|whereas|compared|against|versus|and)\b", re.IGNORECASE)
 
 
+# The work a document may ask of the reader: far above any real bulletin, far below a stall.
+MAX_DOCUMENT_CHARS = 1_000_000
+
+
+class DocumentTooLarge(ValueError):
+    """A document with more text than any bulletin: refused with a reason, never read for minutes."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceVoice:
     """What the reader needs to know of the source whose text it reads."""
@@ -138,7 +146,14 @@ def read_paragraphs(
     approximate one)."""
     observations: list[Observation] = []
     unread: list[Unread] = []
+    read_chars = 0
     for label, text in paragraphs:
+        read_chars += len(text)
+        if read_chars > MAX_DOCUMENT_CHARS:
+            raise DocumentTooLarge(
+                f"a document of over {MAX_DOCUMENT_CHARS:,} characters of text is not read (a real bulletin has "
+                "well under 300,000): it is not a bulletin, or several run together"
+            )
         if not _may_hold_a_figure(text):
             continue  # no sentence of it can hold one, nor lend a period to one that does
         state = _Paragraph(provenance.when)
@@ -516,4 +531,4 @@ def _one_per_key(observations: list[Observation]) -> list[Observation]:
     return list(chosen.values())
 
 
-__all__ = ["Provenance", "SourceVoice", "read_paragraphs"]
+__all__ = ["MAX_DOCUMENT_CHARS", "DocumentTooLarge", "Provenance", "SourceVoice", "read_paragraphs"]
