@@ -77,14 +77,18 @@ def curve(max_kb: int) -> None:
         "isw one sentence": lambda kb: _html(_repeat(_PARAGRAPH.replace(". ", ", and ") + ", and ", kb),
                                              paragraphs=False),
         "ukmod text": lambda kb: _repeat(_MOD_PARAGRAPH + "\n\n", kb).encode(),
+        "ukmod one paragraph": lambda kb: _repeat(_MOD_PARAGRAPH + " ", kb).encode(),
+        "ukmod one sentence": lambda kb: _repeat(_MOD_PARAGRAPH.replace(". ", ", and ") + ", and ", kb).encode(),
     }
     parsers: dict[str, Callable[[bytes], object]] = {
         "isw paragraphs": lambda body: isw.parse(body, published=PUBLISHED),
         "isw one sentence": lambda body: isw.parse(body, published=PUBLISHED),
         "ukmod text": lambda body: ukmod.parse(body, published=PUBLISHED),
+        "ukmod one paragraph": lambda body: ukmod.parse(body, published=PUBLISHED),
+        "ukmod one sentence": lambda body: ukmod.parse(body, published=PUBLISHED),
     }
     print("parse-time curve (seconds; 'per KB' should stay flat for a linear parser):")
-    print(f"  {'document':18} " + " ".join(f"{kb:>9} KB" for kb in sizes))
+    print(f"  {'document':20} " + " ".join(f"{kb:>9} KB" for kb in sizes))
     for name, make in shapes.items():
         cells = []
         for kb in sizes:
@@ -92,8 +96,8 @@ def curve(max_kb: int) -> None:
             seconds = best_of(1 if kb > 200 else 3, lambda body=body, name=name: parsers[name](body))
             cells.append(f"{seconds:8.3f} s")
         per_kb = [float(c.split()[0]) / kb * 1000 for c, kb in zip(cells, sizes, strict=True)]
-        print(f"  {name:18} " + " ".join(cells))
-        print(f"  {'  ms per KB':18} " + " ".join(f"{v:10.2f}" for v in per_kb))
+        print(f"  {name:20} " + " ".join(cells))
+        print(f"  {'  ms per KB':20} " + " ".join(f"{v:10.2f}" for v in per_kb))
 
 
 def _repeat(unit: str, kb: int) -> str:

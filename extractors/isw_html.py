@@ -278,10 +278,13 @@ def _holds_blocks(element: Element) -> bool:
 
 def clean_text(text: str) -> str:
     """Whitespace normalised, footnote markers removed ("kilometers.[4]" -> "kilometers.")."""
-    text = " ".join(_URL.sub(" ", text.replace("\xa0", " ")).split())
-    text = _LEFT_BY_LINKS.sub("", text)
-    text = FOOTNOTE_MARKER.sub(lambda m: " " if _glued_to_word(text, m) else "", text)
-    return " ".join(text.split())
+    text = text.replace("\xa0", " ")
+    if "http" in text:  # (a test, not a regex: this runs on every line of every page)
+        text = _LEFT_BY_LINKS.sub("", " ".join(_URL.sub(" ", text).split()))
+    text = " ".join(text.split())
+    if "[" in text:
+        text = " ".join(FOOTNOTE_MARKER.sub(lambda m: " " if _glued_to_word(text, m) else "", text).split())
+    return text
 
 
 def _glued_to_word(text: str, marker: re.Match[str]) -> bool:

@@ -36,8 +36,9 @@ _REPORTING = re.compile(
     re.IGNORECASE,
 )
 _AFTER_CLAIM = re.compile(
-    r"^[^;]*?,\s+(?:according\s+to\s+(?P<source>[^,;]{2,80})|(?P<speaker>(?:the\s+)?[A-Z][\w'.-]*(?:\s+[\w'.-]+){0,5}?)"
-    r"\s+(?:claimed|stated|said|reported|announced|asserted|added|alleged))",
+    r"^[^;]*?,\s+(?:according\s+to\s+(?P<source>[^,;]{2,80})"
+    r"|(?!(?:although|though|but|while|whereas|and|as|even)\b)(?P<speaker>(?:(?:the|a|an)\s+)?(?:[\w'.-]+\s+){0,4}?"
+    r"[A-Za-z][\w'.-]*)\s+(?:claimed|stated|said|reported|announced|asserted|added|alleged)\s*(?:[.,;)]|$))",
 )
 # A data source a bulletin adopts: its figures are the bulletin's own working material.
 _DATA_SOURCE = re.compile(
@@ -45,6 +46,7 @@ _DATA_SOURCE = re.compile(
     r"|\bbased\s+on\b|\bgeolocated\b|\bfootage\b|\bimagery\b",
     re.IGNORECASE,
 )
+_RUSSIAN_SOURCE = re.compile(r"\b(?:Russian|Russia's|Kremlin|Moscow|TASS|RIA|milblogger\w*)\b", re.IGNORECASE)
 GENERAL_STAFF = re.compile(
     r"\b(?:Ukrainian\s+)?General\s+Staff\b|\bUkrainian\s+(?:MoD|Ministry\s+of\s+Defen[cs]e)\b", re.IGNORECASE
 )
@@ -61,11 +63,15 @@ _CLAUSE_BREAK = re.compile(r";|\s-\s|\b(?:but|while|whereas|although|however)\b|
 _UA_ACTOR = re.compile(
     r"\bUkrain(?:e|ian)(?:'s)?\s+(?:[\w-]+\s+){0,2}?(?:forces|troops|army|military|units|soldiers|defenders|"
     r"counteroffensive|counterattacks?|offensive|incursion|casualties|losses|defen[cs]e\s+forces|personnel)\b"
-    r"|\bUkraine\s+(?:has\s+|had\s+)?(?:regained|recaptured|liberated|retook|suffered|lost|seized|captured)\b"
+    r"|\bUkraine\s+(?:(?:has|had|is|was)\s+)?(?:\w+ly\s+)?(?:regained|recaptured|liberated|retook|suffer\w*|lost|los(?:es|ing)|"
+    r"seized|captured|sustain\w*)\b"
     r"|\bKyiv(?:'s)?\s+(?:forces|troops)\b",
     re.IGNORECASE,
 )
 _RU_ACTOR = re.compile(r"\bRussia(?:n|'s)?\b|\bMoscow(?:'s)?\b|\bKremlin\b", re.IGNORECASE)
+_KP_ACTOR = re.compile(
+    r"\b(?:North\s+Korea(?:n|'s)?|DPRK)\b(?:\s+(?:forces|troops|soldiers|personnel|units))?", re.IGNORECASE
+)
 _LOSS_VERB = re.compile(r"\b(?:lost|los(?:e|es|ing)|ced(?:e|ed|es|ing)|surrender\w*|withdr[ae]w\w*|abandon\w*)\b", re.I)
 _SUFFER_VERB = re.compile(r"\b(?:suffer\w*|sustain\w*|incur\w*|lost|los(?:e|es|ing))\b", re.I)
 
@@ -114,7 +120,7 @@ def assessment(
     cues = [c for c in _REPORTING.finditer(sentence, 0, number_start) if not _is_adjectival(sentence, c)]
     if cues:
         cue = cues[-1]
-        speaker = sentence[clause_start(sentence, cue.start()) : cue.start()]
+        speaker = _subject_of(sentence[clause_start(sentence, cue.start()) : cue.start()])
         if cue.group(0).lower().startswith("accord"):
             speaker = sentence[cue.end() : number_start]
             speaker = re.split(r"[,;]", speaker, maxsplit=1)[0]
@@ -128,6 +134,16 @@ def assessment(
     return "assessed"
 
 
+_SUBJECT_START = re.compile(r".*(?:,|\band\b|\bthat\b|\bwhile\b|\bas\b|\bwhich\b)\s*", re.IGNORECASE | re.DOTALL)
+
+
+def _subject_of(before_verb: str) -> str:
+    """Who a reporting verb's subject is: the words before it back to the last comma, "and" or
+    "that" ("..., and Russian milbloggers claimed" -> "Russian milbloggers")."""
+    words = _SUBJECT_START.sub("", before_verb).split()
+    return " ".join(words[-9:])
+
+
 def _is_adjectival(sentence: str, cue: re.Match[str]) -> bool:
     before = sentence[max(0, cue.start() - 16) : cue.start()]
     return cue.group(0).lower() in _PARTICIPLES and bool(_ADJECTIVAL.search(before))
@@ -139,8 +155,8 @@ _PARTICIPLES = frozenset({"reported", "recorded", "estimated", "observed", "coun
 def _speaks_for_the_source(speaker: str, verb: str, voice: Voice) -> bool:
     if voice.is_own(speaker):
         return True
-    if _DATA_SOURCE.search(speaker):
-        return True  # figures the bulletin adopts from its data source
+    if _DATA_SOURCE.search(speaker) and not _RUSSIAN_SOURCE.search(speaker):
+        return True  # figures the bulletin adopts from its data source (never Moscow's own figures)
     if voice.adopts is not None and voice.adopts.search(speaker) and "accord" in verb.lower():
         return True
     # "It is assessed", "are assessed to have", "observed" with no named speaker: the bulletin's voice.
@@ -160,6 +176,7 @@ def subject(sentence: str, number_start: int, *, territorial: bool, noun_text: s
         return "RU"
     before = sentence[clause_start(sentence, number_start) : number_start]
     actors = [(m, "UA") for m in _UA_ACTOR.finditer(before)] + [(m, "RU") for m in _RU_ACTOR.finditer(before)]
+    actors += [(m, "KP") for m in _KP_ACTOR.finditer(before)]
     if not actors:
         return "RU"
     actor, side = max(actors, key=lambda pair: pair[0].start())
@@ -167,9 +184,11 @@ def subject(sentence: str, number_start: int, *, territorial: bool, noun_text: s
     if territorial:
         lost = bool(_LOSS_VERB.search(verbs))  # "Ukrainian forces lost 50 km²" is a Russian gain
         return ("RU" if lost else "UA") if side == "UA" else ("UA" if lost else "RU")
+    if side == "KP":
+        return "KP"  # North Korea's troops in Kursk: the catalogue's third subject
     if side == "UA":
         named = actor.group(0).lower()
-        suffered = _SUFFER_VERB.search(verbs) or "casualt" in named or "loss" in named
+        suffered = _SUFFER_VERB.search(verbs) or _SUFFER_VERB.search(named) or "casualt" in named or "loss" in named
         return "UA" if suffered else "RU"  # "Ukrainian forces inflicted 1,200 casualties": Russian losses
     return "RU"
 

@@ -45,7 +45,7 @@ _PER_KM2_AFTER = re.compile(
 )
 _MODIFIER = (
     r"(?:Russian|Ukrainian|total|more|additional|further|new|estimated|reported|military|combat|personnel|"
-    r"irrecoverable|overall|such|battlefield|likely|recorded|confirmed|army|infantry|daily)"
+    r"irrecoverable|permanent|overall|such|battlefield|likely|recorded|confirmed|army|infantry|daily)"
 )
 _PERSON = (
     r"(?:(?:military\s+)?personnel|troops|soldiers|servicemen|service\s*members|servicemembers|men|people|fighters)"
@@ -55,6 +55,7 @@ _CASUALTY_NOUN_AFTER = re.compile(
     rf"dead\s+(?:and|or)\s+wounded|wounded\s+(?:and|or)\s+killed|{_PERSON})\b",
     _FLAGS,
 )
+_PERMANENT_NOTE = "permanent casualties (killed and permanently wounded) have no catalogue metric"
 _PERMANENT = re.compile(r"\s*(?:\w+\s+)?(?:permanent|irrecoverable|irreversible)\s+(?:casualt|loss)", _FLAGS)
 _NOT_FORCES = re.compile(
     r"\b(?:civilian|civilians|children|residents|refugees|prisoners|POWs?|recruits?|volunteers|conscripts|"
@@ -65,12 +66,12 @@ _CASUALTY_VERB = re.compile(
     r"\b(?:los(?:t|e|es|ing)|suffer\w*|sustain\w*|incur\w*|killed|wounded|casualt\w*|losses|toll|inflict\w*)\b",
     _FLAGS,
 )
+_BEEN = r"(?:(?:were|was|have|has|had|are|been)\s+(?:\w+ly\s+)?(?:been\s+)?)?"
 _KILLED_AFTER = re.compile(
-    rf"\s*(?:(?:Russian|military|{_PERSON})\s+){{0,3}}(?:(?:were|have\s+been|had\s+been|been|are)\s+)?"
+    rf"\s*(?:(?:Russian|military|{_PERSON})\s+){{0,3}}{_BEEN}"
     r"(?:killed|dead|fatalities|deaths|KIA)\b(?!\s+(?:and|or)\s+(?:wounded|injured))",
     _FLAGS,
 )
-_BEEN = r"(?:(?:were|was|have\s+been|had\s+been|has\s+been|been|are)\s+)?"
 _KILLED_AFTER_NOUN = re.compile(
     rf"\s*(?:\(\s*)?{_BEEN}(?:killed|dead)\b(?!\s+(?:and|or)\s+(?:wounded|injured))", _FLAGS
 )
@@ -83,7 +84,7 @@ _EQUIPMENT = re.compile(
 _RATE_AFTER = re.compile(rf"\s*(?:[\w()'-]+\s+){{0,5}}?{_PER_DAY}", _FLAGS)
 _OTHER_RATE_AFTER = re.compile(rf"\s*(?:[\w()'-]+\s+){{0,4}}?{_PER_OTHER}", _FLAGS)
 _RATE_BEFORE = re.compile(
-    r"\b(?:average\s+daily|daily\s+average|daily\s+(?:casualt\w*|loss(?:es)?|rate|toll|attrition)|"
+    r"\b(?:average\s+daily|daily\s+averages?|daily\s+(?:Russian\s+|Ukrainian\s+)?(?:casualt\w*|loss(?:es)?|rate|toll|attrition)|"
     r"(?:per|a|each)\s+day|casualty\s+rate|loss\s+rate|rate\s+of\s+(?:casualties|losses)|averag(?:e|ed|ing)\s+of)\b",
     _FLAGS,
 )
@@ -94,7 +95,7 @@ _SINGLE_DAY = re.compile(
     _FLAGS,
 )
 _BARE_AFTER = re.compile(
-    r"\s*(?:$|[.,;:)\]]|-\s|(?:in|during|throughout|over|across|since|from|by|as|and|or|respectively|compared|"
+    r"\s*(?:$|[.,;:)\]/]|-\s|(?:in|during|throughout|over|across|since|from|by|as|and|or|respectively|compared|"
     r"against|versus|vs|while|which|this|that|the|a|an|to|for|per|each|on|at|were|was|is|are|had|have|has|"
     r"with|between|after|before|up|down|more|less|than|when|where|marking|making|among|amid|"
     r"of\s+(?:these|them|this|which|whom|those))\b)",
@@ -106,6 +107,7 @@ _GAIN = re.compile(
     r"pushed|progress\w*)\b",
     _FLAGS,
 )
+_CLAIMED_AREA = re.compile(r"\bclaim(?:ed|s|ing)\s+(?:\w+\s+){0,2}$", _FLAGS)  # "milbloggers claimed 900 km²"
 _GAIN_AFTER = re.compile(
     r"\s*(?:\[[^\]]*\]\s*|\([^)]*\)\s*)?(?:of\s+(?:territorial\s+)?(?:gains?|advances?|progress)\b"
     r"|(?:of\s+(?:Ukrainian\s+)?(?:territory|land)\s+)?(?:gained|captured|seized|taken|lost|ceded|occupied)\b)",
@@ -169,7 +171,7 @@ def classify(
         if figure is None:
             continue
         restated = previous_area is not None and _RESTATEMENT.fullmatch(masked[previous_area.unit_end : quantity.start])
-        if figure.kind in ("area", "area_rate") and restated:
+        if figure.kind in ("area", "area_rate") and restated and figure.kind == previous_area.kind:  # type: ignore[union-attr]
             closing = re.match(r"\s*[)\]]?,?", masked[figure.unit_end :])
             restatements.append((previous_area.unit_end, figure.unit_end + (closing.end() if closing else 0)))  # type: ignore[union-attr]
             continue
@@ -226,9 +228,9 @@ def _area(
     clause = _clause_before(before)
     if _OTHER_RATE_AFTER_UNIT.match(rest):
         return replace(found, note="a gain per week or month has no catalogue metric")
-    rate = _RATE_AFTER_UNIT.match(rest) or _DAILY_BEFORE_AREA.search(clause)
+    rate = _RATE_AFTER_UNIT.match(rest) or _DAILY_BEFORE_AREA.search(clause.rsplit(",", 1)[-1][-40:])
     kind = "area_rate" if rate else "area"
-    gain = _last(_GAIN, before)
+    gain = _last(_GAIN, before) or _CLAIMED_AREA.search(before[-24:])
     refusal = _last(_NOT_A_GAIN, before)
     gained = (gain is not None and (refusal is None or gain.start() > refusal.start())) or _GAIN_AFTER.match(rest)
     # A rate takes its gain from the sentence, or from the one before ("This equates to 11.5 sq km per day");
@@ -253,8 +255,7 @@ def _casualties(quantity: Quantity, after: str, before: str, noun: re.Match[str]
     if person and not (_CASUALTY_VERB.search(clause) or _CASUALTY_AFTER_PERSON.match(rest)):
         return None  # "30,000 people a month" recruited, "11,000 troops" deployed
     if _PERMANENT.match(after):
-        return Figure(quantity, "casualties", noun=noun_text,
-                      note="permanent casualties (killed and permanently wounded) have no catalogue metric")
+        return Figure(quantity, "casualties", noun=noun_text, note=_PERMANENT_NOTE)
     if _KILLED_AFTER_NOUN.match(rest) or (person and re.search(r"\bkilled\s*$", clause, _FLAGS)):
         return Figure(quantity, "killed", noun=noun_text)
     if _RATE_AFTER.match(rest) or (_RATE_AFTER.match(after) and _RATE_AFTER.match(after).end() <= noun.end() + 40):  # type: ignore[union-attr]
@@ -281,6 +282,7 @@ def settle_bare(
     sentence held ("... 1,271 per day. This surpasses the previous high of 1,262 in May 2024.").
     """
     settled: list[Figure] = []
+    figures = _share_the_unit_of_a_list(masked, figures)
     own_topic = _topic(masked) or topic
     civilian = bool(_NOT_FORCES.search(masked))
     for figure in figures:
@@ -302,9 +304,16 @@ def settle_bare(
             continue
         if civilian:
             continue  # "killed 12 civilians and injured 45": not the forces' casualties
+        if _EQUIPMENT.search(clause[-48:]):
+            continue  # "armoured vehicle losses of 2,200"
+        if re.match(r"\s*(?:\w+\s+){0,3}(?:permanent|irrecoverable|irreversible)\b", masked[figure.end :], _FLAGS):
+            settled.append(replace(figure, kind="casualties", note=_PERMANENT_NOTE))
+            continue
         listable = known is not None and known.kind in _LISTABLE
         own_period = _has_own_period(masked, figure, period_starts)
-        if listable and _listed_with(masked, known, figure, period_starts):  # type: ignore[arg-type]
+        if _SINGLE_DAY.search(clause[-40:]):
+            settled.append(replace(figure, kind="casualties"))  # "a single-day high of 2,200 on 20 December"
+        elif listable and _listed_with(masked, known, figure, period_starts):  # type: ignore[arg-type]
             settled.append(replace(figure, kind=known.kind, unit_text=known.unit_text, listed=True))  # type: ignore[union-attr]
         elif known is None and own_period and previous_kind in _LISTABLE and previous_kind != "area":
             settled.append(replace(figure, kind=previous_kind, listed=True))
@@ -320,7 +329,7 @@ def settle_bare(
 
 _LIST_JOINER = re.compile(
     r"^[\s,;]*(?:and|or|to|versus|vs\.?|compared\s+(?:with|to)|against|(?:up|down)\s+from|from|than)?[\s,;]*"
-    r"(?:(?:approximately|about|around|roughly|nearly|over|more|less|some)\s+)?$",
+    r"(?:(?:approximately|about|around|roughly|nearly|over|more|less|some|only|just|merely|a\s+mere)\s+)?$",
     _FLAGS,
 )
 _LIST_REACH = 120
@@ -331,6 +340,25 @@ def _near(known: Figure, figure: Figure) -> bool:
 
 
 _LISTABLE = ("area", "area_rate", "casualties", "casualty_rate", "per_km2")
+_CHAINED = re.compile(
+    r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+)(?:(?:approximately|about|around|roughly|nearly|over|more\s+than|"
+    r"less\s+than|some|only|just)\s+)?$",
+    _FLAGS,
+)
+
+
+def _share_the_unit_of_a_list(masked: str, figures: list[Figure]) -> list[Figure]:
+    """ "427, 354, and 203 square kilometers", "1,262 and 1,163 per day": bare numbers chained to the
+    figure after them take its kind (the unit is written once, at the end of the list)."""
+    shared = list(figures)
+    for index in range(len(shared) - 2, -1, -1):
+        figure, following = shared[index], shared[index + 1]
+        if figure.kind != "bare" or figure.note or following.kind == "bare" or following.note not in ("", "bare"):
+            continue
+        if _CHAINED.match(masked[figure.end : following.quantity.start] + " "):
+            shared[index] = replace(figure, kind=following.kind, unit_text=following.unit_text,
+                                    note=following.note if following.note == "bare" else "", listed=True)
+    return shared
 
 
 def _has_own_period(masked: str, figure: Figure, period_starts: tuple[int, ...]) -> bool:

@@ -37,6 +37,11 @@ _QUALIFIERS: dict[str, str] = {
     "nearly": "approximately",
     "almost": "approximately",
     "close to": "approximately",
+    "closer to": "approximately",
+    "exceed": "over",
+    "exceeds": "over",
+    "surpass": "over",
+    "surpasses": "over",
     "an estimated": "approximately",
     "over": "over",
     "more than": "over",
@@ -100,7 +105,8 @@ NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|\b{WORD_NUMBER}(?!\w))"
 QUALIFIER = rf"(?:(?:well|just|slightly)\s+)?(?:{_alternation(list(_QUALIFIERS))})"
 
 AREA_UNIT = (
-    r"(?:square[\s-]+kilomet(?:er|re)s?|kilomet(?:er|re)s?\s+squared|sq\.?\s*kms?\b|km\s?[2²](?!\d)"
+    r"(?:square[\s-]+kilomet(?:er|re)s?|square[\s-]+kms?\b|sq\.?\s*kilomet(?:er|re)s?|kilomet(?:er|re)s?\s+squared"
+    r"|sq\.?\s*kms?\b|km\s?[2²](?!\d)"
     r"|square[\s-]+miles?|sq\.?\s*mi(?:les?)?\b)"
 )
 _MILES = re.compile(r"mi", re.IGNORECASE)
@@ -218,11 +224,13 @@ def find_numbers(text: str) -> list[Quantity]:
     end_of_last = 0
     for start, end in _windows(text):
         for match in _FIGURE.finditer(text, max(start, end_of_last), end):
-            quantity = _quantity(text, match)
-            if quantity is not None:
-                found.append(quantity)
+            found += _quantities(text, match)
             end_of_last = match.end()
     return found
+
+
+# Blanked text (a period phrase removed by the caller) between two numbers: not one range.
+_GAP = re.compile(r"\s{3,}")
 
 
 _NUMBER_CORE = re.compile(r"\d+|\b(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
@@ -241,21 +249,23 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _quantity(text: str, match: re.Match[str]) -> Quantity | None:
+def _quantities(text: str, match: re.Match[str]) -> list[Quantity]:
     qualifier_word = match.group("qual")
     if match.group("single"):
-        return _single(match, "single", qualifier_word)
+        return [_single(match, "single", qualifier_word)]
     low_group, high_group = next((lo, hi) for lo, hi in _RANGE_GROUPS if match.group(lo))
-    if low_group == "t_lo" and _FROM_BEFORE.search(text, max(0, match.start() - 8), match.start()):
-        return _single(match, high_group, None)
+    gap = _GAP.search(text, match.end(low_group), match.start(high_group))
+    if gap or (low_group == "t_lo" and _FROM_BEFORE.search(text, max(0, match.start() - 8), match.start())):
+        # "rose from 1,271 [in September] to 1,354": a change between two figures, not a range
+        return [_single(match, low_group, qualifier_word), _single(match, high_group, None)]
     low_text, high_text = match.group(low_group), match.group(high_group)
     low, high = parse_number(low_text), parse_number(high_text)
     scale = _SCALE_AT_END.search(high_text)
     if scale and not _SCALE_AT_END.search(low_text):  # "150-190 thousand": one scale for both
         low *= _SCALES[scale.group(0).lower()]
     if low > high:
-        return None
-    return Quantity(
+        return []
+    return [Quantity(
         value=(low + high) / 2,
         value_low=low,
         value_high=high,
@@ -265,7 +275,7 @@ def _quantity(text: str, match: re.Match[str]) -> Quantity | None:
         end=match.end(),
         number_start=match.start("between") if match.group("between") else match.start(low_group),
         has_separator=True,
-    )
+    )]
 
 
 def _single(match: re.Match[str], group: str, qualifier_word: str | None) -> Quantity:
@@ -276,8 +286,8 @@ def _single(match: re.Match[str], group: str, qualifier_word: str | None) -> Qua
         value_high=None,
         qualifier=qualifier_for(qualifier_word),
         unit_text="",
-        start=match.start() if group == "single" else match.start(group),
-        end=match.end(),
+        start=match.start() if group in ("single", "lo", "t_lo", "b_lo") and qualifier_word else match.start(group),
+        end=match.end() if group == "single" else match.end(group),
         number_start=match.start(group),
         has_separator=not number_text.isdigit(),
     )

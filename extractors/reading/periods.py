@@ -18,7 +18,9 @@ Kinds, and what each means for a figure attached to it:
   `future_interval` holds the forward reading of a month or quarter without a year;
 - `same`: "over the same period", "in that same time frame" -> the previous figure's period;
 - `vague`: "in recent weeks", "in early 2025", "Fall 2024" -> no interval: a figure attached to it
-  is not read.
+  is not read;
+- `horizon`: "the heaviest of any month since 2022" -> the horizon of a comparison, no period at all;
+- `asof_future`: "by the end of June 2025" said on 1 June -> a forecast war-to-date total's as-of date.
 
 Rules: "in March 2025" -> March 2025; "in March" -> the latest March that ends on or before the
 bulletin's date (said of the future: the next March); "in 2024" -> the year; "first quarter of 2025"
@@ -71,7 +73,9 @@ _UNIT = r"(?P<unit>months?|weeks?|days?|years?|hours?)\b"
 _PREP = r"(?i:in|during|throughout|for|over|across|within|through)"
 _EDGE = r"(?i:(?P<edge>early|mid|late|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of)[\s-]+)?"
 _SEASON = r"(?i:spring|summer|fall|autumn|winter)"
-_MONTH_LIST = rf"(?P<list>{MONTH}(?:\s*,\s*(?:and\s+)?{MONTH})*\s*,?\s+(?i:and|&)\s+{MONTH})(?:,?\s+(?P<y>{YEAR}))?"
+_MONTH_LIST = (
+    rf"(?P<list>{MONTH}(?:\s*,\s*(?:and\s+)?{MONTH})*\s*,?\s+(?i:and|&)\s+{MONTH})(?:,?\s+(?P<y>{YEAR})|(?!\s*\d))"
+)
 _INVASION = (
     r"(?i:since\s+(?:the\s+(?:start|beginning|outset|onset)\s+of\s+)?(?:Russia's\s+|the\s+|its\s+)?"
     r"(?:full[-\s]scale\s+|illegal\s+|large[-\s]scale\s+)*(?:invasion|war|conflict|special\s+military\s+operation)"
@@ -108,7 +112,7 @@ class PeriodPhrase:
 
     @property
     def usable(self) -> bool:
-        return self.interval is not None and self.kind not in ("vague", "same", "day", "todate")
+        return self.interval is not None and self.kind not in ("vague", "same", "day", "todate", "asof_future")
 
 
 def month_period(year: int, month: int) -> Interval:
@@ -204,6 +208,9 @@ _Rule = tuple[str, re.Pattern[str], tuple[str, ...]]
 _GATES: dict[str, tuple[str, ...]] = {
     "same": ("same", "that period", "this period", "that time", "this time", "that month", "that span"),
     "range": ("@month",),
+    "day_span": ("@month",),
+    "months_to": ("months",),
+    "next_named": ("next",),
     "list": ("@month",),
     "war": ("war", "invasion", "conflict", "operation", "invading"),
     "since_when": ("since",),
@@ -229,7 +236,8 @@ _GATES: dict[str, tuple[str, ...]] = {
 }
 # Rules whose phrases always hold a month name, a year or the word "year": skipped without one.
 _NEEDS_A_DATE = frozenset(
-    {"so_far_month", "range", "list", "since_when", "since", "since_began", "first_units", "half", "asof",
+    {"so_far_month", "day_span", "months_to", "range", "list", "since_when", "since", "since_began", "first_units",
+     "half", "asof",
      "vague_edge", "month", "day", "year", "future_rest"}
 )
 _ANY_MONTH = re.compile(MONTH)
@@ -256,7 +264,7 @@ def _anchors(gate: tuple[str, ...], lowered: str, months: list[int], years: list
     return sorted(found)
 
 
-_REACH = 90  # characters a period phrase reaches on either side of its anchor
+_REACH = 60  # characters a period phrase reaches on either side of its anchor
 
 
 def _matches(pattern: re.Pattern[str], sentence: str, anchors: list[int]) -> list[re.Match[str]]:
@@ -279,25 +287,34 @@ _RULES: tuple[_Rule, ...] = _rules(
     ("same", rf"{_IN_THE}(?:the|that|this)\s+same\s+(?:period|time\s*frame|time|months?)"
              rf"|(?:over|in|during|for|across|within)\s+(?:that|this)\s+(?:period|time\s*frame|time|span)"
              r"|(?:in|during)\s+that\s+month|(?:that|the\s+same)\s+month)"),
+    ("day_span", rf"(?i:between)\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?i:and)\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+"
+                 rf"(?P<m>{MONTH})(?:,?\s+(?P<y>{YEAR}))?"),
+    ("day_span", rf"(?:(?i:on|from|between)\s+)?(?P<m>{MONTH})\s+(?P<d1>\d{{1,2}})\s*(?:-|(?i:to|through))\s*"
+                 r"(?P<d2>\d{1,2})"
+                 rf"(?:,?\s+(?P<y>{YEAR}))?(?!\d)"),
+    ("months_to", rf"(?i:(?:in|over|during|for)\s+the\s+(?P<n>{_COUNT})\s+months\s+"
+                  r"(?:to|until|through|ending(?:\s+in)?))\s+"
+                  rf"(?P<m>{MONTH})(?:,?\s+(?P<y>{YEAR}))?"),
     ("range", rf"(?i:between)\s+(?P<a>{_DATEISH})\s+(?i:and)\s+(?P<b>{_DATEISH})"),
     ("range", rf"(?i:from)\s+(?P<a>{_DATEISH})\s+(?i:to|until|through|till|thru|-)\s+(?P<b>{_DATEISH})"),
     ("range", rf"(?:{_PREP}\s+)?(?P<a>{MONTH})\s*(?:-|/|(?i:to|through|until))\s*(?P<b>{MONTH})"
-              rf"(?:,?\s+(?P<y>{YEAR}))?(?!\s*\d)"),
-    ("list", rf"(?:{_PREP}\s+(?i:the\s+months\s+of\s+)?)?{_MONTH_LIST}(?!\s*\d)"),
+              rf"(?:,?\s+(?P<y>{YEAR})|(?!\s*\d))"),
+    ("list", rf"(?:{_PREP}\s+(?i:the\s+months\s+of\s+)?)?{_MONTH_LIST}"),
     ("war", _INVASION),
     ("since_when", rf"(?i:since)\s+(?P<x>{MONTH}\s+{YEAR}|{YEAR}),?\s+(?i:when)\b"),
-    ("since", rf"(?i:since|from)\s+(?:(?i:the\s+(?:start|beginning)\s+of)\s+)?(?P<x>{DAY_DATE}|{MONTH_YEAR}|{YEAR}"
-              r"|(?i:the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+year|the\s+year|this\s+year|the\s+new\s+year))"
-              r"(?!\s*(?i:to|until|through|-)\s)"),
+    ("since", rf"(?i:since|from)\s+(?:(?i:the\s+(?:start|beginning)\s+of)\s+)?(?P<x>(?>{DAY_DATE}|{MONTH_YEAR}|{YEAR}"
+              r"|(?i:the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+year|the\s+year|this\s+year|the\s+new\s+year)))"
+              rf"(?!\s*(?i:to|until|through|-)\s*(?:{MONTH}|\d))"),
     ("since_began", rf"(?i:since)\s+(?P<y>{YEAR})\s+(?i:began|started)"),
-    ("so_far", rf"(?i:so\s+far\s+(?:in|this|during))\s+(?P<x>{YEAR}|{MONTH}|(?i:year|month))"),
+    ("so_far", rf"(?i:(?:so|thus)\s+far\s+(?:in|this|during))\s+(?P<x>{YEAR}|{MONTH}|(?i:year|month))"),
     ("so_far", rf"(?i:in|during)\s+(?P<x>{YEAR}|{MONTH})\s+(?i:so\s+far|to\s+date|thus\s+far)"),
     ("so_far_month", rf"(?i:in|during)\s+(?P<m>{MONTH})\s+(?P<y>{YEAR})\s+(?i:so\s+far|to\s+date|thus\s+far)"),
     ("so_far", r"(?i:(?:so\s+far\s+)?this\s+(?P<x>year|month)|year[-\s]to[-\s]date)"),
     ("future_rest", r"(?i:(?:for|through|throughout|over|during)\s+the\s+(?:rest|remainder)\s+of\s+"
                     rf"(?:the\s+year|this\s+year|(?P<y>{YEAR})))"),
     ("future_next", rf"{_IN_THE}the\s+(?:next|coming|following|upcoming)\s+(?:{_COUNT}\s+)?{_UNIT}"
-                    r"|in\s+the\s+(?:coming|next)\s+(?:days|weeks|months)|next\s+(?:month|year|week))"),
+                    r"|in\s+the\s+(?:coming|next)\s+(?:days|weeks|months)|next\s+week)"),
+    ("next_named", r"(?i:(?:in\s+|during\s+|over\s+|throughout\s+)?(?<!the\s)\bnext\s+(?P<unit>month|year)\b)"),
     ("first_units", rf"(?i:(?:in|during|over|across|for)?\s*the\s+first\s+(?P<n>{_COUNT})\s+(?P<unit>months|weeks)"
                     rf"\s+of)\s+(?P<y>{YEAR})"),
     ("half", rf"(?i:(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+of)\s+(?P<y>{YEAR})"
@@ -318,12 +335,16 @@ _RULES: tuple[_Rule, ...] = _rules(
               r"|in\s+the\s+past\s+(?:few|several)\s+(?:days|weeks|months)"
               r"|earlier\s+this\s+(?:year|month)|at\s+the\s+(?:start|beginning)\s+of\s+the\s+(?:war|invasion)"
               r"|in\s+the\s+(?:first|early|opening)\s+(?:days|weeks|months)\s+of\s+the\s+(?:war|invasion|conflict))"),
-    ("month", rf"{_PREP}\s+(?i:the\s+month\s+of\s+)?(?P<m>{MONTH})(?:,?\s+(?P<y>{YEAR}))?(?!\s*\d)"),
+    ("month", rf"{_PREP}\s+(?i:the\s+month\s+of\s+)?(?P<m>{MONTH})(?:,?\s+(?P<y>{YEAR})|(?!\s*\d))"),
     ("day", rf"(?:(?i:on|of)\s+)?(?P<x>{DAY_DATE})"),
-    ("month", rf"(?<![\w,])(?P<m>{MONTH})\s+(?P<y>{YEAR})(?!\s*\d)"),
-    ("year", rf"(?:{_PREP}\s+(?i:the\s+)?(?i:whole\s+of\s+|calendar\s+)?(?i:year\s+)?"
-             r"|(?i:the\s+whole\s+of|the\s+(?:calendar\s+)?year(?:\s+of)?)\s+)"
+    ("month", rf"(?<![\w,])(?P<m>{MONTH})\s+(?P<y>{YEAR})"),
+    ("year", rf"(?:{_PREP}\s+(?i:the\s+)?(?i:whole\s+of\s+|calendar\s+|course\s+of\s+)?(?i:year\s+)?"
+             r"|(?i:the\s+whole\s+of|the\s+(?:calendar\s+)?year(?:\s+of)?)\s+"
+             r"|(?i:(?:the\s+)?(?:trend|average|rate|level|pace|total|figures?|tally)\s+(?:of|for))\s+)"
              rf"(?P<y>{YEAR})(?!\s*-\s*\d)"),
+    ("year", rf"(?:(?<=\w's)|(?i:(?<=\bthe)|(?<=\bits)|(?<=\btheir)))\s+(?P<y>{YEAR})"
+             r"(?=\s+(?i:daily|monthly|annual|average|"
+             r"casualt\w*|loss(?:es)?|gains?|total|toll|rate|figure)\b)"),
 )
 
 
@@ -348,8 +369,23 @@ def find_periods(sentence: str, when: When) -> list[PeriodPhrase]:
             except (ValueError, KeyError):
                 continue  # "between February 30 and ...": not a period to trust
             if phrase is not None:
-                taken.append(phrase)
+                taken.append(_as_horizon(phrase, sentence))
     return sorted(taken, key=lambda p: p.start)
+
+
+_SUPERLATIVE = re.compile(
+    r"\b(?:highest|heaviest|largest|lowest|smallest|most|least|greatest|biggest|fastest|slowest|worst|best|first|"
+    r"only|record|deadliest|costliest|bloodiest|strongest|weakest)\b[^.;,]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _as_horizon(phrase: PeriodPhrase, sentence: str) -> PeriodPhrase:
+    """ "the heaviest of any month since 2022", "the first month above 600 since 2022": a "since" after
+    a superlative is the horizon of a comparison, not the period of a figure."""
+    if phrase.kind in ("since", "war") and _SUPERLATIVE.search(sentence, max(0, phrase.start - 60), phrase.start):
+        return PeriodPhrase("horizon", phrase.start, phrase.end, phrase.text)
+    return phrase
 
 
 def _phrase(name: str, match: re.Match[str], when: When, sentence: str) -> PeriodPhrase | None:
@@ -366,6 +402,19 @@ def _phrase(name: str, match: re.Match[str], when: When, sentence: str) -> Perio
         return make("same", None)
     if name == "range":
         return _range(match, groups, when, make)
+    if name == "day_span":
+        month = _month_of(groups["m"])
+        first_day, last_day = int(groups["d1"]), int(groups["d2"])
+        span_year = year if year else latest_month(month, published)[0].year
+        return make("bounded", (date(span_year, month, first_day), date(span_year, month, last_day)))
+    if name == "months_to":
+        month = _month_of(groups["m"])
+        last = month_period(year, month) if year else latest_month(month, published)
+        return make("bounded", (whole_months_before(last[1] + timedelta(days=1), _count(groups["n"]))[0], last[1]))
+    if name == "next_named":
+        if groups["unit"].lower() == "month":
+            return make("future", whole_months_after(published, 1))
+        return make("future", year_period(published.year + 1))
     if name == "list":
         months = [_month_of(m) for m in re.findall(MONTH, groups["list"])]
         items = _month_items(months, year, published)
@@ -434,10 +483,10 @@ def _phrase(name: str, match: re.Match[str], when: When, sentence: str) -> Perio
         edge = (groups.get("edge") or "").lower() or None
         as_of = _as_of(groups["x"], edge, published)
         if as_of > published:
-            if edge in ("early", "mid") or as_of.replace(day=1) <= published:
+            if edge in ("early", "mid") or (edge is None and as_of.replace(day=1) <= published):
                 # "by early May 2025" in an update of 3 May 2025: as of the update
                 return make("asof", (WAR_START, published), edge=edge)
-            return make("future", (published, as_of))  # "by the end of 2025", said in 2025: a horizon
+            return make("asof_future", (WAR_START, as_of))  # "by the end of June 2025", said on 1 June
         return make("asof", (WAR_START, as_of), edge=edge)
     if name in ("season", "vague_edge", "vague"):
         return make("vague", None)

@@ -51,6 +51,9 @@ _CUMULATIVE_CUE = re.compile(
 )
 # A casualty count that size with no period can only be a war-to-date total (MoD's way of writing them).
 _WAR_TOTAL_FLOOR = 100_000
+# More casualties a day than any day of the war has seen (the record is about 2,200): a count above
+# this many per day of a period cannot be that period's.
+_MOST_PER_DAY = 3_000
 _WAR_KINDS = ("war", "asof", "todate")
 # A sentence without a digit or a number word next to one of these words holds no figure: it is
 # not read (its period and subject are looked at only if the next sentence needs them).
@@ -58,7 +61,7 @@ _DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = ("million", "thousand", "hundred")
 _FIGURE_WORDS = (
     "squar", "sq", "km", "casualt", "loss", "kill", "wound", "dead", "personnel", "troop", "soldier", "servicem",
-    "people", " men", "day", "daily", "respectively", "average", "rate", " were ", " was ",
+    "people", " men", "per day", "a day", "/day", "each day", "daily", "respectively",
 )
 
 
@@ -71,6 +74,14 @@ def _may_hold_a_figure(sentence: str) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r"[;:]|\s-\s|,|\b(?:but|while|whereas|compared|against|versus|and)\b", re.IGNORECASE)
+
+
+# The work a document may ask of the reader: far above any real bulletin, far below a stall.
+MAX_DOCUMENT_CHARS = 1_000_000
+
+
+class DocumentTooLarge(ValueError):
+    """A document with more text than any bulletin: refused with a reason, never read for minutes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +146,14 @@ def read_paragraphs(
     approximate one)."""
     observations: list[Observation] = []
     unread: list[Unread] = []
+    read_chars = 0
     for label, text in paragraphs:
+        read_chars += len(text)
+        if read_chars > MAX_DOCUMENT_CHARS:
+            raise DocumentTooLarge(
+                f"a document of over {MAX_DOCUMENT_CHARS:,} characters of text is not read (a real bulletin has "
+                "well under 300,000): it is not a bulletin, or several run together"
+            )
         if not _may_hold_a_figure(text):
             continue  # no sentence of it can hold one, nor lend a period to one that does
         state = _Paragraph(provenance.when)
@@ -164,7 +182,8 @@ def _read_sentence(
     classified, restatements = classify(masked, find_numbers(masked), topic=state.topic)
     for start, end in restatements:  # "203 square kilometers, or 78 square miles, in March"
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    figures = settle_bare(masked, classified, topic=state.topic, period_starts=tuple(p.start for p in periods),
+    figures = settle_bare(masked, classified, topic=state.topic,
+                          period_starts=tuple(p.start for p in periods if p.kind != "horizon"),
                           previous_kind=state.kind)
     observations: list[Observation] = []
     unread: list[Unread] = []
@@ -173,7 +192,8 @@ def _read_sentence(
     for index, figure in enumerate(figures):
         next_start = figures[index + 1].start if index + 1 < len(figures) else len(text)
         outcome = _observe(sentence, text, masked, figure, next_start, periods, paired.get(index),
-                           previous, label, voice, provenance, state)
+                           previous, label, voice, provenance, state,
+                           previous_end=figures[index - 1].end if index else None)
         if isinstance(outcome, tuple):
             observation, phrase = outcome
             observations.append(observation)
@@ -191,7 +211,7 @@ def _read_sentence(
 def _observe(
     quote: str, text: str, masked: str, figure: Figure, next_start: int, periods: list[PeriodPhrase],
     paired: Interval | None, previous: tuple[PeriodPhrase | None, Interval] | None, label: str | None,
-    voice: SourceVoice, provenance: Provenance, state: _Paragraph,
+    voice: SourceVoice, provenance: Provenance, state: _Paragraph, previous_end: int | None = None,
 ) -> tuple[Observation, PeriodPhrase | None] | str | None:
     """The figure's observation (and the phrase that gave its period), or why it cannot be one (a
     reason), or None (not a figure)."""
@@ -202,7 +222,7 @@ def _observe(
     forecast = attribution.is_forecast(text, clause, figure.quantity.number_start)
     try:
         phrase = _attached(masked, figure, next_start, periods,
-                           single_day=figure.kind == "casualties" and single_day(masked))
+                           single_day=figure.kind == "casualties" and single_day(masked), previous_end=previous_end)
     except _TwoPeriods as conflict:
         if paired is None:
             return str(conflict)
@@ -218,9 +238,10 @@ def _observe(
             return "'the same period' refers to no earlier figure"
     if phrase is not None and phrase.kind == "vague":
         return f"the period '{phrase.text.strip()}' is too vague to key"
-    if phrase is not None and phrase.kind == "future" and not forecast:
+    if phrase is not None and phrase.kind in ("future", "asof_future") and not forecast:
         return f"a future period ('{phrase.text.strip()}') for a figure that is not a forecast"
-    metric, interval, reason = _metric(figure, phrase, interval, state, voice, published)
+    metric, interval, reason = _metric(figure, phrase, interval, state, voice, published, forecast,
+                                       cumulative_cue=bool(_CUMULATIVE_CUE.search(text)))
     if metric is None:
         return reason
     assert interval is not None
@@ -228,9 +249,9 @@ def _observe(
     subject = attribution.subject(text, figure.quantity.number_start, territorial=territorial, noun_text=figure.noun)
     if subject == "UA":
         return "a figure about Ukrainian forces: the catalogue counts Russian gains and losses"
-    if _in_one_sector(text, figure, next_start):
+    if subject != "KP" and _in_one_sector(text, figure, next_start):
         return "a figure for one direction or area of the front, not the whole of it"
-    if _of_one_group(text, figure, next_start):
+    if subject != "KP" and _of_one_group(text, figure, next_start):
         return "a figure of one unit or group of Russia's forces, not of all of them"
     assessed = attribution.assessment(text, figure.start, figure.end, next_start, voice.voice, label=label)
     assessment = "forecast" if forecast else assessed
@@ -258,7 +279,7 @@ def _observe(
 
 def _metric(
     figure: Figure, phrase: PeriodPhrase | None, interval: Interval | None, state: _Paragraph,
-    voice: SourceVoice, published: date,
+    voice: SourceVoice, published: date, forecast: bool = False, cumulative_cue: bool = False,
 ) -> tuple[str | None, Interval | None, str]:
     """The catalogue metric and period of a figure, or (None, None, reason)."""
     kind = phrase.kind if phrase is not None else None
@@ -268,17 +289,19 @@ def _metric(
             if figure.kind == "killed" or interval is None:
                 return None, None, "a single day's figure of this kind has no catalogue metric"
             return "casualties_single_day", interval, ""
+        if kind == "asof_future":
+            if not forecast or interval is None:
+                return None, None, "a war-to-date total as of a date after the bulletin's, not said as a forecast"
+            return ("killed_cumulative" if figure.kind == "killed" else "casualties_cumulative"), interval, ""
         if war_total:
             as_of = interval[1] if kind == "asof" and interval else published
             return ("killed_cumulative" if figure.kind == "killed" else "casualties_cumulative"), (WAR_START, as_of), ""
         if interval is None and not _has_own_period(phrase):
-            carried = _carried(state)
-            if voice.war_total_without_period and (figure.quantity.value >= _WAR_TOTAL_FLOOR or carried is None):
-                if figure.quantity.value < _WAR_TOTAL_FLOOR and not figure.listed:
-                    return None, None, "a casualty count with no period, too small to be a war-to-date total"
-                metric = "killed_cumulative" if figure.kind == "killed" else "casualties_cumulative"
-                return metric, (WAR_START, published), ""
-            interval = carried
+            interval = _casualty_count_period(figure, state, voice, published, cumulative_cue)
+            if isinstance(interval, str):
+                return None, None, interval
+            if interval[0] <= WAR_START and figure.kind == "killed":
+                return "killed_cumulative", interval, ""
         if interval is None:
             return None, None, "no period for this casualty figure"
         if figure.kind == "killed":
@@ -307,7 +330,10 @@ def _in_one_sector(text: str, figure: Figure, next_start: int) -> bool:
     start = attribution.clause_start(text, figure.quantity.number_start)
     end = min(next_start, len(text))
     stop = _CLAUSE_END.search(text, figure.end, end)
-    return bool(_SECTOR.search(text, start, stop.start() if stop else end))
+    for sector in _SECTOR.finditer(text, start, stop.start() if stop else end):
+        if not _MOSTLY.search(text, max(0, sector.start() - 30), sector.start()):
+            return True
+    return False
 
 
 def _of_one_group(text: str, figure: Figure, next_start: int) -> bool:
@@ -323,6 +349,8 @@ _GROUP = re.compile(
     r"convicts?|penal|prisoner\s+recruits|mobili[sz]ed\s+(?:reservists|personnel|men)|DNR|LNR|Chechen|Kadyrov\w*|"
     r"Akhmat|North\s+Korean|DPRK|Brigade|Regiment|Division|Battalion|Corps|Combined\s+Arms\s+Army|Tank\s+Army)\b",
 )
+# "most of it in the Pokrovsk direction": where a front-wide figure fell, not a sector's own figure.
+_MOSTLY = re.compile(r"\b(?:most(?:ly)?|largely|mainly|chiefly|primarily|predominantly|much|majority)\b", re.IGNORECASE)
 _SECTOR = re.compile(
     r"\b(?:in|on|along|across)\s+the\s+(?:[A-Z][\w'-]+(?:[\s-][A-Z][\w'-]+)*)\s+"
     r"(?:direction|area|sector|axis|front|salient|tactical\s+area|bridgehead|pocket)\b"
@@ -331,6 +359,27 @@ _SECTOR = re.compile(
 )
 _STRONG_BREAK = re.compile(r"[;:.]|\s-\s|\b(?:but|while|whereas|although|compared|against|versus)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[;:]|\s-\s|\b(?:but|while|whereas|and\s+ISW)\b|[.!?](?:\s|$)")
+
+
+def _casualty_count_period(
+    figure: Figure, state: _Paragraph, voice: SourceVoice, published: date, cumulative_cue: bool
+) -> Interval | str:
+    """The period of a casualty count whose sentence names none (or why there is none).
+
+    The period the sentence before named, unless the sentence says it is a total ("now", "in
+    total", "to date") or the count is too large for that period (more than _MOST_PER_DAY a day);
+    else, for a source that writes war totals so (MoD), the war to date when the count is large
+    enough to be one."""
+    carried = _carried(state)
+    if carried is not None and not cumulative_cue:
+        days = (carried[1] - carried[0]).days + 1
+        if figure.quantity.value <= _MOST_PER_DAY * days:
+            return carried
+    if not voice.war_total_without_period:
+        return "no period for this casualty figure"
+    if figure.quantity.value < _WAR_TOTAL_FLOOR and not figure.listed:
+        return "a casualty count with no period, too small to be a war-to-date total"
+    return WAR_START, published
 
 
 def _has_own_period(phrase: PeriodPhrase | None) -> bool:
@@ -348,7 +397,8 @@ def _carried(state: _Paragraph) -> Interval | None:
 
 
 def _attached(
-    masked: str, figure: Figure, next_start: int, periods: list[PeriodPhrase], *, single_day: bool
+    masked: str, figure: Figure, next_start: int, periods: list[PeriodPhrase], *, single_day: bool,
+    previous_end: int | None = None,
 ) -> PeriodPhrase | None:
     """The period phrase a figure is written with (see the module docstring, step 4).
 
@@ -356,7 +406,7 @@ def _attached(
     ("Throughout April the rate was 899 per day over the last two months"): which one is meant
     cannot be told."""
     def fits(phrase: PeriodPhrase) -> bool:
-        return phrase.kind != "day" or single_day
+        return phrase.kind != "horizon" and (phrase.kind != "day" or single_day)
 
     after: PeriodPhrase | None = None
     for phrase in periods:
@@ -382,7 +432,9 @@ def _attached(
         return None
     if before and after.interval is not None and before[-1].interval not in (None, after.interval):
         nearest = before[-1]
-        if not _CLAUSE_BREAK.search(masked[nearest.end : figure.quantity.number_start]) and nearest.kind != "day":
+        owned = previous_end is not None and previous_end <= nearest.start  # "from 1,271 in September to 1,354 ..."
+        clause_between = _CLAUSE_BREAK.search(masked[nearest.end : figure.quantity.number_start])
+        if not owned and not clause_between and nearest.kind != "day":
             raise _TwoPeriods(f"two periods in the figure's clause: '{nearest.text.strip()}' and "
                               f"'{after.text.strip()}'")
     return after
@@ -479,4 +531,4 @@ def _one_per_key(observations: list[Observation]) -> list[Observation]:
     return list(chosen.values())
 
 
-__all__ = ["Provenance", "SourceVoice", "read_paragraphs"]
+__all__ = ["MAX_DOCUMENT_CHARS", "DocumentTooLarge", "Provenance", "SourceVoice", "read_paragraphs"]

@@ -84,8 +84,10 @@ def numbers(text: str) -> list[tuple[float, float | None, float | None, str]]:
         ("150-190 thousand casualties", [(170000.0, 150000.0, 190000.0, "range")]),
         ("half a million casualties", [(500_000.0, None, None, "exact")]),
         ("over one million casualties", [(1_000_000.0, None, None, "over")]),
-        # A change "from 500 to 700" is not the range 500-700.
-        ("grew from 500 to 700 square kilometers", [(700.0, None, None, "exact")]),
+        # A change "from 500 to 700" is not the range 500-700: two numbers, the change's two ends.
+        ("grew from 500 to 700 square kilometers", [(500.0, None, None, "exact"), (700.0, None, None, "exact")]),
+        # Nor are two numbers a blanked phrase stands between ("from 1,271 [in September] to 1,354").
+        ("from 1,271                   to 1,354", [(1271.0, None, None, "exact"), (1354.0, None, None, "exact")]),
         # Names and scores are not numbers of anything.
         ("an Su-34 and an S-300 launcher", []),
         ("a 2025-2024 score", []),
