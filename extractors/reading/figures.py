@@ -256,7 +256,7 @@ def _casualties(quantity: Quantity, after: str, before: str, noun: re.Match[str]
         return None  # "30,000 people a month" recruited, "11,000 troops" deployed
     if _PERMANENT.match(after):
         return Figure(quantity, "casualties", noun=noun_text, note=_PERMANENT_NOTE)
-    if _KILLED_AFTER_NOUN.match(rest) or (person and re.search(r"\bkilled\s*$", clause, _FLAGS)):
+    if _KILLED_AFTER_NOUN.match(rest) or (person and re.search(r"\bkilled\s+(?:\w+\s+){0,3}$", clause + " ", _FLAGS)):
         return Figure(quantity, "killed", noun=noun_text)
     if _RATE_AFTER.match(rest) or (_RATE_AFTER.match(after) and _RATE_AFTER.match(after).end() <= noun.end() + 40):  # type: ignore[union-attr]
         return Figure(quantity, "casualty_rate", noun=noun_text)
