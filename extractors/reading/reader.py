@@ -236,7 +236,7 @@ def _observe(
         interval = previous[1] if previous is not None else state.last_period
         if interval is None:
             return "'the same period' refers to no earlier figure"
-    if phrase is not None and phrase.kind == "vague":
+    if phrase is not None and phrase.kind == "vague" and not (forecast and phrase.future_interval):
         return f"the period '{phrase.text.strip()}' is too vague to key"
     if phrase is not None and phrase.kind in ("future", "asof_future") and not forecast:
         return f"a future period ('{phrase.text.strip()}') for a figure that is not a forecast"
@@ -315,6 +315,8 @@ def _metric(
         interval = _carried(state)
     if interval is None:
         return None, None, "no period for this figure"
+    if figure.kind in ("casualty_rate", "area_rate") and interval[0] == interval[1]:
+        return None, None, "an average per day over a single day is no average"
     if figure.kind == "casualty_rate":
         return "casualties_daily_avg", interval, ""
     if figure.kind == "per_km2":
@@ -456,6 +458,8 @@ class _TwoPeriods(Exception):
 
 
 def _interval_of(phrase: PeriodPhrase | None, figure: Figure, forecast: bool) -> Interval | None:
+    if phrase is not None and forecast and phrase.future_interval is not None:
+        return phrase.future_interval  # "will likely average above 1,000 a day in December"
     if phrase is None or phrase.kind in ("vague", "same"):
         return None
     interval = phrase.interval
