@@ -30,6 +30,7 @@ from extractors.http import FetchError
 from extractors.observation import DocumentRef
 from extractors.sources import source_module
 from flows import pipeline, run_report
+from flows.concurrency import one_run_per_source
 from flows.problems import Problem, RunReport
 from flows.progress import Progress
 from flows.runs import RunSummary, finish_run, incremental_start, start_run
@@ -86,7 +87,7 @@ def process_batch(
     """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread."""
     module = source_module(source)
     store = RawStore(settings.raw_dir)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         validators = latest_validators(con, source)
         parsed_before = already_parsed(con, [v[2] for v in validators.values()], module.PARSER_VERSION)
     with settings.http_client(source) as client:
@@ -95,7 +96,7 @@ def process_batch(
     read_before = {d.sha256 for d in fetched.documents} & parsed_before
     to_parse = [d for d in fetched.documents if d.sha256 not in read_before] + list(stored or [])
     parsed = pipeline.parse_documents(module, to_parse, store)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         usual = run_report.usual_metrics(con, source, module.PARSER_VERSION)
         validated = pipeline.validate_observations(parsed.frame, source=source, today=datetime.now(UTC).date(),
                                                    con=con)
@@ -129,6 +130,7 @@ def process_batch(
 
 
 @flow(name="ingest", log_prints=True)
+@one_run_per_source
 def ingest(
     source: str = "isw",
     date_from: date | None = None,
@@ -160,7 +162,7 @@ def ingest(
     summary.documents_discovered = len(refs)
     logger.info("%s: %d documents to look at", source, len(refs))
 
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         # Documents kept raw but not read by this parser version: OCR failed last time, or the
         # parser was upgraded. They are re-read from the raw store, without the network.
         unread = stored_documents(con, source, unparsed_by=module.PARSER_VERSION)
@@ -193,7 +195,7 @@ def ingest(
         anomalies.append(_unreachable(f"{source}: every one of {len(refs)} documents failed to fetch"))
     max_age = settings.stale_after(source)
     if mode == "incremental" and max_age is not None and not unreachable:
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with connect(settings.warehouse, read_only=True) as con:
             stale = run_report.stale_source(con, source, datetime.now(UTC), max_age)
         anomalies += [stale] if stale else []
 
@@ -227,9 +229,9 @@ def _finish(
 ) -> RunReport:
     """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
     from flows.alerts import send_alert
-    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.analyst_copy import publish_for_analysts
 
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
         report = RunReport(
             summary.source, summary.run_id,
@@ -248,11 +250,12 @@ def _finish(
         report = replace(report, report_location=_data_docs(settings, con, started_at, summary.run_id))
     # A slow webhook must not hold the write lock while the reports are built: its own connection,
     # which then publishes the analyst copy (alerts included).
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
         send_alert(report, settings, con, timeout=settings.alert_timeout_s)
-        copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
-    logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
+        copy = publish_for_analysts(con, settings.warehouse)
+    if copy is not None:
+        logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report)
     return report
 

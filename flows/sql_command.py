@@ -63,14 +63,15 @@ def run_sql(
 
 @contextlib.contextmanager
 def _open_for_reading(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = settings.analyst_path
-    if not path.exists():
-        path = settings.warehouse_path
-        print(f"bulletins: no analyst copy at {settings.analyst_path} yet; reading {path} read-only",
-              file=sys.stderr)
+    from warehouse.analyst_copy import analyst_target
+    from warehouse.errors import WarehouseConfigError
+
     try:
-        con = connect(path, read_only=True)
-    except (FileNotFoundError, WarehouseLocked, duckdb.Error) as error:
+        target, note = analyst_target(settings.warehouse)
+        if note:
+            print(f"bulletins: {note}", file=sys.stderr)
+        con = connect(target, read_only=True)
+    except (FileNotFoundError, WarehouseLocked, WarehouseConfigError, duckdb.Error) as error:
         raise SqlCommandError(f"bulletins sql: {_one_line(error)}") from None
     with con:
         yield con

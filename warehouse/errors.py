@@ -20,3 +20,7 @@ class WarehouseLocked(RuntimeError):
     def __reduce__(self) -> tuple[type[WarehouseLocked], tuple[Path, int, str, float]]:
         # Prefect pickles a failed task's exception; the default would call __init__ with the message.
         return (WarehouseLocked, (self.path, self.pid, self.command, self.waited))
+
+
+class WarehouseConfigError(ValueError):
+    """BULLETINS_WAREHOUSE or BULLETINS_LAKE_DATA_PATH cannot be used; the message says why."""

@@ -162,7 +162,7 @@ def _speaks_for_the_source(speaker: str, verb: str, voice: Voice) -> bool:
     # "It is assessed", "are assessed to have", "observed" with no named speaker: the bulletin's voice.
     lowered = verb.lower()
     if lowered.startswith(("assess", "observ", "geolocat", "estimat", "calculat", "believ")):
-        return not re.search(r"[A-Z][a-z]", speaker.replace("It ", "").replace("it ", ""))
+        return not re.search(r"\b[A-Z]", re.sub(r"^\s*It\b", "", speaker))  # no named speaker (not "NATO")
     return False
 
 

@@ -89,7 +89,7 @@ _RATE_BEFORE = re.compile(
     _FLAGS,
 )
 _SINGLE_DAY = re.compile(
-    r"\b(?:(?:in|on)\s+a\s+single\s+day|single[-\s]day|in\s+one\s+day|on\s+one\s+day|(?:new\s+)?daily\s+record|"
+    r"\b(?:(?:in|on)\s+a\s+single\s+day|single[-\s]day|in\s+one\s+day|on\s+one\s+day|(?:new\s+)?daily\s+(?:\w+\s+)?record|"
     r"record\s+(?:for\s+a\s+)?(?:single\s+)?day|in\s+24\s+hours|over\s+the\s+past\s+day|"
     r"(?:highest|largest|record)\s+(?:single[-\s])?daily\s+(?:total|toll|loss(?:es)?|figure)|one[-\s]day\s+(?:total|record))\b",
     _FLAGS,
@@ -256,7 +256,7 @@ def _casualties(quantity: Quantity, after: str, before: str, noun: re.Match[str]
         return None  # "30,000 people a month" recruited, "11,000 troops" deployed
     if _PERMANENT.match(after):
         return Figure(quantity, "casualties", noun=noun_text, note=_PERMANENT_NOTE)
-    if _KILLED_AFTER_NOUN.match(rest) or (person and re.search(r"\bkilled\s*$", clause, _FLAGS)):
+    if _KILLED_AFTER_NOUN.match(rest) or (person and re.search(r"\bkilled\s+(?:\w+\s+){0,3}$", clause + " ", _FLAGS)):
         return Figure(quantity, "killed", noun=noun_text)
     if _RATE_AFTER.match(rest) or (_RATE_AFTER.match(after) and _RATE_AFTER.match(after).end() <= noun.end() + 40):  # type: ignore[union-attr]
         return Figure(quantity, "casualty_rate", noun=noun_text)
@@ -304,6 +304,8 @@ def settle_bare(
             continue
         if civilian:
             continue  # "killed 12 civilians and injured 45": not the forces' casualties
+        if _THRESHOLD.search(clause):
+            continue  # "the first time the figure has exceeded 2,000": a mark passed, not a figure
         if _EQUIPMENT.search(clause[-48:]):
             continue  # "armoured vehicle losses of 2,200"
         if re.match(r"\s*(?:\w+\s+){0,3}(?:permanent|irrecoverable|irreversible)\b", masked[figure.end :], _FLAGS):
@@ -339,6 +341,9 @@ def _near(known: Figure, figure: Figure) -> bool:
     return figure.quantity.number_start - known.end <= _LIST_REACH
 
 
+_THRESHOLD = re.compile(
+    r"\b(?:(?:first|only|second)\s+time|for\s+the\s+first|threshold|milestone|mark\s+of)\b.{0,60}$", _FLAGS
+)
 _LISTABLE = ("area", "area_rate", "casualties", "casualty_rate", "per_km2")
 _CHAINED = re.compile(
     r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+)(?:(?:approximately|about|around|roughly|nearly|over|more\s+than|"

@@ -236,10 +236,12 @@ def _observe(
         interval = previous[1] if previous is not None else state.last_period
         if interval is None:
             return "'the same period' refers to no earlier figure"
-    if phrase is not None and phrase.kind == "vague":
+    if phrase is not None and phrase.kind == "vague" and not (forecast and phrase.future_interval):
         return f"the period '{phrase.text.strip()}' is too vague to key"
     if phrase is not None and phrase.kind in ("future", "asof_future") and not forecast:
         return f"a future period ('{phrase.text.strip()}') for a figure that is not a forecast"
+    if interval is not None and not forecast:
+        interval = _not_past_the_bulletin(interval, periods, provenance.when)
     metric, interval, reason = _metric(figure, phrase, interval, state, voice, published, forecast,
                                        cumulative_cue=bool(_CUMULATIVE_CUE.search(text)))
     if metric is None:
@@ -313,6 +315,8 @@ def _metric(
         interval = _carried(state)
     if interval is None:
         return None, None, "no period for this figure"
+    if figure.kind in ("casualty_rate", "area_rate") and interval[0] == interval[1]:
+        return None, None, "an average per day over a single day is no average"
     if figure.kind == "casualty_rate":
         return "casualties_daily_avg", interval, ""
     if figure.kind == "per_km2":
@@ -359,6 +363,15 @@ _SECTOR = re.compile(
 )
 _STRONG_BREAK = re.compile(r"[;:.]|\s-\s|\b(?:but|while|whereas|although|compared|against|versus)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[;:]|\s-\s|\b(?:but|while|whereas|and\s+ISW)\b|[.!?](?:\s|$)")
+
+
+def _not_past_the_bulletin(interval: Interval, periods: list[PeriodPhrase], when: When) -> Interval:
+    """ "gained 4,300 km² in 2025 as of October 31", said in November 2025: a period still running
+    ends at the as-of day the sentence states ("in 2025" alone stays the year, DESIGN.md §4)."""
+    if interval[1] <= when.until or interval[0] > when.until:
+        return interval
+    as_of = [p.interval[1] for p in periods if p.kind == "asof" and p.interval and p.interval[1] >= interval[0]]
+    return (interval[0], min(as_of)) if as_of else interval
 
 
 def _casualty_count_period(
@@ -445,6 +458,8 @@ class _TwoPeriods(Exception):
 
 
 def _interval_of(phrase: PeriodPhrase | None, figure: Figure, forecast: bool) -> Interval | None:
+    if phrase is not None and forecast and phrase.future_interval is not None:
+        return phrase.future_interval  # "will likely average above 1,000 a day in December"
     if phrase is None or phrase.kind in ("vague", "same"):
         return None
     interval = phrase.interval

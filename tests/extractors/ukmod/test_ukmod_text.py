@@ -91,8 +91,13 @@ def test_daily_average_of_a_named_month_and_of_a_month_without_year() -> None:
         # "in March" with no year: the latest March ending on or before the bulletin's date.
         ("casualties_daily_avg", date(2024, 3, 1), date(2024, 3, 31), 1000.0, None, None, "over", None),
     ]
-    late_in_year = figures("Losses averaged 1,300 per day in May.", date(2025, 5, 20))
-    assert late_in_year[0][1:3] == (date(2024, 5, 1), date(2024, 5, 31))
+    # "in May" in an update of 20 May: last year's May by the letter of the rule, this May so far by
+    # its sense. Which one is meant cannot be told: kept for review, not loaded.
+    this_month = read_update_text("Losses averaged 1,300 per day in May.", published=date(2025, 5, 20),
+                                  parser_version="t")
+    assert this_month.observations == [] and "vague" in this_month.unread[0].reason
+    late_in_year = figures("Losses averaged 1,300 per day in May.", date(2025, 6, 20))
+    assert late_in_year[0][1:3] == (date(2025, 5, 1), date(2025, 5, 31))
 
 
 def test_casualties_in_period_spans_named_months_and_years() -> None:
