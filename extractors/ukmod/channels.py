@@ -8,6 +8,7 @@ shared `HttpClient`.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def read_timeline_page(body: bytes) -> TimelinePage:
             key=str(item["media_key"]),
             kind=_text_or(item.get("type"), "photo"),
             url=_text_or(item.get("url"), None),
-            alt_text=_text_or(item.get("alt_text"), None),
+            alt_text=_unescaped(item.get("alt_text")),
         )
         for item in media_list
         if isinstance(item, dict) and "media_key" in item
@@ -143,6 +144,7 @@ def _post(tweet: object, media_by_key: dict[str, Media]) -> Post:
         raise ValueError(f"X API post without id/text: {_short(tweet)}")
     note = tweet.get("note_tweet")
     text = note["text"] if isinstance(note, dict) and isinstance(note.get("text"), str) else tweet["text"]
+    text = html.unescape(text)  # the API escapes &, < and > in post text ("killed &amp; wounded")
     attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
     keys = attachments.get("media_keys") if isinstance(attachments.get("media_keys"), list) else []
     created = tweet.get("created_at")
@@ -155,6 +157,10 @@ def _post(tweet: object, media_by_key: dict[str, Media]) -> Post:
         media=tuple(media_by_key[str(k)] for k in keys if str(k) in media_by_key),
         url=post_url(str(tweet["id"])),
     )
+
+
+def _unescaped(value: object) -> str | None:
+    return html.unescape(value) if isinstance(value, str) else None
 
 
 def _text_or(value: object, default: str | None) -> str | None:

@@ -172,3 +172,12 @@ def test_an_atom_bridge_feed_is_read_like_an_rss_one() -> None:
     [observation] = parse(ATOM_FEED, url="https://bridge.example/DefenceHQ.atom")
     assert (observation.metric, observation.value, observation.period_end.isoformat()) == (
         "casualties_cumulative", 950000.0, "2025-05-03")
+
+
+def test_post_text_escaped_by_the_api_is_read_unescaped() -> None:
+    body = json.dumps({"data": [{"id": "9", "text": (
+        "Latest Defence Intelligence update on the situation in Ukraine &#8211; 07 October 2024. In September "
+        "2024 Russian casualties (killed &amp; wounded) averaged 1,271 per day &lt;a record&gt;.")}]}).encode()
+    [observation] = parse(body)
+    assert (observation.metric, observation.value) == ("casualties_daily_avg", 1271.0)
+    assert "killed & wounded" in observation.quote and "&amp;" not in observation.quote
