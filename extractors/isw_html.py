@@ -180,25 +180,44 @@ def _remove(elements: Iterable[Element]) -> None:
 
 
 def find_article_body(root: Element, html: bytes | None = None) -> Element | None:
-    """The element holding the report: a known container, else the largest block of <p>s.
-    Removes the page's scripts, navigation and other noise first. `html`, the page's bytes, only
-    lets containers whose class is absent from the page be skipped."""
+    """The element holding the report: a known container holding most of the page's paragraph
+    text, else the deepest element that holds most of it (a layout that splits the report into
+    section blocks: Toplines, Key Takeaways, one block per axis). Removes the page's scripts,
+    navigation and other noise first. `html`, the page's bytes, only lets containers whose class is
+    absent from the page be skipped."""
     _remove(root.iter(*_NOISE_TAGS))
+    paragraphs = {paragraph: len(element_text(paragraph, strip=True)) for paragraph in root.iter("p")}
+    total = sum(paragraphs.values())
     for container in BODY_CONTAINERS:
         if html is not None and container.marker not in html:
             continue
-        scored = [(candidate, _paragraph_chars(candidate)) for candidate in _matches(root, container)]
+        scored = [(candidate, _paragraph_chars(candidate, paragraphs)) for candidate in _matches(root, container)]
         best, chars = max(scored, key=lambda pair: pair[1], default=(None, 0))
-        if best is not None and chars >= MIN_BODY_CHARS:
+        if best is not None and chars >= MIN_BODY_CHARS and chars >= _MOST * total:
             return best
-    chars_by_parent: dict[Element, int] = {}
-    for paragraph in root.iter("p"):
-        parent = paragraph.getparent()
-        if parent is not None:
-            chars_by_parent[parent] = chars_by_parent.get(parent, 0) + len(element_text(paragraph, strip=True))
     # Too little paragraph text anywhere (or none): the report is not on this page as we know it.
-    best, chars = max(chars_by_parent.items(), key=lambda pair: pair[1], default=(None, 0))
-    return best if chars >= FALLBACK_MIN_CHARS else None
+    if total < FALLBACK_MIN_CHARS:
+        return None
+    held = _paragraph_chars_held(paragraphs)
+    holding = [element for element, chars in held.items() if chars >= _MOST * total and element is not root]
+    return max(holding, key=_depth, default=root)
+
+
+# A report's container holds at least this share of the page's paragraph text (noise removed).
+_MOST = 0.6
+
+
+def _paragraph_chars_held(paragraphs: dict[Element, int]) -> dict[Element, int]:
+    """For each element, the characters of the paragraphs inside it."""
+    held: dict[Element, int] = {}
+    for paragraph, chars in paragraphs.items():
+        for ancestor in paragraph.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + chars
+    return held
+
+
+def _depth(element: Element) -> int:
+    return sum(1 for _ in element.iterancestors())
 
 
 def _matches(root: Element, container: Container) -> list[Element]:
@@ -216,11 +235,11 @@ def _matches(root: Element, container: Container) -> list[Element]:
     return [e for e in candidates if any(a.tag == container.inside for a in e.iterancestors())]
 
 
-def _paragraph_chars(element: Element) -> int:
+def _paragraph_chars(element: Element, chars_of: dict[Element, int]) -> int:
     paragraphs = list(element.iterdescendants("p"))
     if not paragraphs:  # old pages with <br>-separated text and no <p>
         return len(element_text(element, strip=True))
-    return sum(len(element_text(p, strip=True)) for p in paragraphs)
+    return sum(chars_of.get(p, 0) for p in paragraphs)
 
 
 def article_blocks(article: Element) -> list[tuple[str | None, str]]:

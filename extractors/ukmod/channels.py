@@ -8,6 +8,7 @@ shared `HttpClient`.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def read_timeline_page(body: bytes) -> TimelinePage:
             key=str(item["media_key"]),
             kind=_text_or(item.get("type"), "photo"),
             url=_text_or(item.get("url"), None),
-            alt_text=_text_or(item.get("alt_text"), None),
+            alt_text=_unescaped(item.get("alt_text")),
         )
         for item in media_list
         if isinstance(item, dict) and "media_key" in item
@@ -143,6 +144,7 @@ def _post(tweet: object, media_by_key: dict[str, Media]) -> Post:
         raise ValueError(f"X API post without id/text: {_short(tweet)}")
     note = tweet.get("note_tweet")
     text = note["text"] if isinstance(note, dict) and isinstance(note.get("text"), str) else tweet["text"]
+    text = html.unescape(text)  # the API escapes &, < and > in post text ("killed &amp; wounded")
     attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
     keys = attachments.get("media_keys") if isinstance(attachments.get("media_keys"), list) else []
     created = tweet.get("created_at")
@@ -155,6 +157,10 @@ def _post(tweet: object, media_by_key: dict[str, Media]) -> Post:
         media=tuple(media_by_key[str(k)] for k in keys if str(k) in media_by_key),
         url=post_url(str(tweet["id"])),
     )
+
+
+def _unescaped(value: object) -> str | None:
+    return html.unescape(value) if isinstance(value, str) else None
 
 
 def _text_or(value: object, default: str | None) -> str | None:
@@ -284,30 +290,42 @@ class _DescriptionReader(HTMLParser):
         self.parts.append(data)
 
 
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 def read_rss_feed(body: bytes, feed_url: str | None = None) -> list[Post]:
-    """The posts of an RSS 2.0 bridge feed; image URLs made absolute against `feed_url`.
+    """The posts of a bridge feed of the account, RSS 2.0 or Atom; image URLs made absolute
+    against `feed_url`.
 
     Parsed with defusedxml (no entity expansion, no external entities). Raises ValueError naming
-    the problem when the body is not an RSS 2.0 feed.
+    the problem when the body is not such a feed.
     """
     try:
         root = SafeElementTree.fromstring(body)
     except Exception as error:  # defusedxml raises ParseError and its own DefusedXmlException family
         raise ValueError(f"RSS feed is not well-formed, safe XML: {error}") from None
     channel = root.find("channel")
-    if root.tag != "rss" or channel is None:
-        raise ValueError(f"not an RSS 2.0 feed: root element is <{root.tag}>")
+    if root.tag == f"{_ATOM}feed":
+        entries = [_atom_entry(entry) for entry in root.findall(f"{_ATOM}entry")]
+    elif root.tag == "rss" and channel is not None:
+        entries = [
+            ((item.findtext("link") or item.findtext("guid") or "").strip(), item.findtext("title") or "",
+             item.findtext("description") or "", item.findtext("pubDate"))
+            for item in channel.findall("item")
+        ]
+    else:
+        tag = root.tag.replace(_ATOM, "")
+        raise ValueError(f"not an RSS 2.0 feed: root element is <{tag}>")
     posts = []
-    for item in channel.findall("item"):
-        link = (item.findtext("link") or item.findtext("guid") or "").strip()
+    for link, title_text, description_html, published_text in entries:
         found = re.search(r"/status(?:es)?/(\d+)", link)
         if not found:
             continue  # a bridge's notice item, not a post
         reader = _DescriptionReader()
-        reader.feed(item.findtext("description") or "")
+        reader.feed(description_html)
         reader.close()
         description = re.sub(r"[ \t]+", " ", "".join(reader.parts)).strip()
-        title = (item.findtext("title") or "").strip()
+        title = title_text.strip()
         text = description if len(description) >= len(title) else title
         post_id = found.group(1)
         media = tuple(
@@ -323,7 +341,7 @@ def read_rss_feed(body: bytes, feed_url: str | None = None) -> list[Post]:
             Post(
                 post_id=post_id,
                 text=text,
-                created_at=_rss_datetime(item.findtext("pubDate")),
+                created_at=_feed_datetime(published_text),
                 media=media,
                 url=post_url(post_id),
             )
@@ -336,13 +354,27 @@ def fetch_rss(client: Client, rss_url: str) -> tuple[bytes, dict[str, str], list
     return result.body, dict(result.headers), read_rss_feed(result.body, rss_url)
 
 
-def _rss_datetime(value: str | None) -> datetime | None:
+def _atom_entry(entry: Any) -> tuple[str, str, str, str | None]:
+    """(link, title, content HTML, published time) of an Atom entry."""
+    links = [link.get("href", "") for link in entry.findall(f"{_ATOM}link")]
+    link = next((href for href in links if "/status" in href), links[0] if links else "")
+    content = entry.findtext(f"{_ATOM}content") or entry.findtext(f"{_ATOM}summary") or ""
+    published = entry.findtext(f"{_ATOM}published") or entry.findtext(f"{_ATOM}updated")
+    return link or (entry.findtext(f"{_ATOM}id") or ""), entry.findtext(f"{_ATOM}title") or "", content, published
+
+
+def _feed_datetime(value: str | None) -> datetime | None:
+    """An RSS pubDate (RFC 822) or an Atom time (ISO 8601)."""
     if not value or not value.strip():
         return None
+    text = value.strip()
     try:
-        moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"RSS pubDate is not an RFC 822 date: {value!r}") from None
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"feed date is neither an RFC 822 nor an ISO 8601 time: {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

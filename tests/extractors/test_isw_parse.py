@@ -239,3 +239,26 @@ def test_parse_path_imports_no_heavy_framework():
 
 def test_undated_report_without_figures_is_no_error():
     assert parse(page("Russian forces mined 3 km of road near Pokrovsk.")) == []
+
+
+def test_a_report_split_into_section_blocks_of_unknown_classes_is_read_whole():
+    # A new layout: each section its own block, none of them a known container, a sidebar and a
+    # newsletter box beside them. The report is the element holding most of the page's paragraphs.
+    section = "<section class='rs-q{n}'><h2>{title}</h2><p>{text}</p><p>{filler}</p></section>"
+    filler = "Russian forces continued offensive operations along the front line on the day, without advancing. " * 3
+    body = "".join(section.format(n=n, title=title, text=text, filler=filler) for n, (title, text) in enumerate([
+        ("Toplines", "Russian forces gained 203 square kilometers in March 2025."),
+        ("Kupyansk direction", "Russian forces attacked near Kupyansk on March 31."),
+        ("Totals", "Russian forces have gained roughly 1,030 square kilometers so far in 2025."),
+    ]))
+    page_bytes = (
+        "<html><head><meta property='article:published_time' content='2025-04-01T20:00:00-04:00'></head><body>"
+        "<div class='rs-top'><p>Subscribe to receive our reports by email.</p></div>"
+        f"<div class='rs-wrap'><div class='rs-col'>{body}</div></div>"
+        "<div class='rs-side'><p>Related: an earlier report said Russian forces gained 900 square kilometers "
+        "in 2023.</p></div></body></html>"
+    ).encode()
+    assert rows(parse(page_bytes)) == [
+        ("territory_gained", "RU", "2025-03-01", "2025-03-31", 203.0, None, None, "exact", "assessed"),
+        ("territory_gained", "RU", "2025-01-01", "2025-04-01", 1030.0, None, None, "approximately", "assessed"),
+    ]
