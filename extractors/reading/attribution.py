@@ -166,6 +166,9 @@ def _speaks_for_the_source(speaker: str, verb: str, voice: Voice) -> bool:
     return False
 
 
+_COMPARED = re.compile(r"\bthan\s*$")
+
+
 def subject(sentence: str, number_start: int, *, territorial: bool, noun_text: str = "") -> str:
     """`UA` when the figure is about Ukrainian forces (see the module docstring), else `RU`.
     The actor named nearest before the figure in its clause decides."""
@@ -179,8 +182,15 @@ def subject(sentence: str, number_start: int, *, territorial: bool, noun_text: s
     actors += [(m, "KP") for m in _KP_ACTOR.finditer(before)]
     if not actors:
         return "RU"
+    # "Ukraine's casualties are lower than Russia's": the term of a comparison is not the actor.
+    actors = [pair for pair in actors if not _COMPARED.search(before[max(0, pair[0].start() - 8) : pair[0].start()])]
+    if not actors:
+        return "RU"
     actor, side = max(actors, key=lambda pair: pair[0].start())
     verbs = before[actor.end() :]
+    earlier_figure = list(re.finditer(r"\d", verbs))
+    if earlier_figure:  # "lost 1,140 personnel per day and gained 16 sq km": the verbs of this figure only
+        verbs = verbs[earlier_figure[-1].end() :]
     if territorial:
         lost = bool(_LOSS_VERB.search(verbs))  # "Ukrainian forces lost 50 km²" is a Russian gain
         return ("RU" if lost else "UA") if side == "UA" else ("UA" if lost else "RU")

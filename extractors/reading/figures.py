@@ -119,6 +119,7 @@ _NOT_A_GAIN = re.compile(
     r"roughly\s+the\s+size|about\s+the\s+size)\b",
     _FLAGS,
 )
+_DAILY_GAINS = re.compile(r"\b(?:average\s+)?daily\s+(?:gains?|advances?|rate\s+of\s+advance)\b", _FLAGS)
 _DAILY_BEFORE_AREA = re.compile(r"\bdaily\b|\bper\s+day\b|\baverag\w*\s+(?:of\s+)?$", _FLAGS)
 _RESTATEMENT = re.compile(r"\s*(?:[(\[]|,?\s*or\b|-|/)\s*", _FLAGS)
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
@@ -228,7 +229,9 @@ def _area(
     clause = _clause_before(before)
     if _OTHER_RATE_AFTER_UNIT.match(rest):
         return replace(found, note="a gain per week or month has no catalogue metric")
-    rate = _RATE_AFTER_UNIT.match(rest) or _DAILY_BEFORE_AREA.search(clause.rsplit(",", 1)[-1][-40:])
+    own_clause = clause.rsplit(",", 1)[-1]
+    rate = (_RATE_AFTER_UNIT.match(rest) or _DAILY_BEFORE_AREA.search(own_clause[-40:])
+            or _DAILY_GAINS.search(own_clause))
     kind = "area_rate" if rate else "area"
     gain = _last(_GAIN, before) or _CLAIMED_AREA.search(before[-24:])
     refusal = _last(_NOT_A_GAIN, before)

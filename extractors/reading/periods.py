@@ -496,7 +496,7 @@ def _phrase(name: str, match: re.Match[str], when: When, sentence: str) -> Perio
         month = _month_of(groups["m"])
         if year:
             return make("bounded", month_period(year, month))
-        if month == published.month and not year:
+        if month == published.month and not year and published < month_period(published.year, month)[1]:
             # "in October" in a report of 29 October: this month so far, or last year's? Not read.
             return make("vague", None, future_interval=month_period(published.year, month))
         return make("bounded", latest_month(month, published), future_interval=next_month_named(month, published))

@@ -359,7 +359,7 @@ _SECTOR = re.compile(
     r"\b(?:in|on|along|across)\s+the\s+(?:[A-Z][\w'-]+(?:[\s-][A-Z][\w'-]+)*)\s+"
     r"(?:direction|area|sector|axis|front|salient|tactical\s+area|bridgehead|pocket)\b"
     r"|\b(?:near|around|outside|(?:north|south|east|west|northeast|northwest|southeast|southwest)\s+of)\s+[A-Z][a-z]"
-    r"|\bin\s+(?!Ukraine\b)(?:[A-Z][\w'-]+\s+)+Oblast\b(?!\s+and\b)"
+    r"|\b(?:in|of)\s+(?!Ukraine\b)(?:[A-Z][\w'-]+\s+)+Oblast\b(?!\s+and\b)"
 )
 _STRONG_BREAK = re.compile(r"[;:.]|\s-\s|\b(?:but|while|whereas|although|compared|against|versus)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[;:]|\s-\s|\b(?:but|while|whereas|and\s+ISW)\b|[.!?](?:\s|$)")
@@ -432,6 +432,10 @@ def _attached(
             after = phrase
             break
     before = [p for p in periods if p.end <= figure.quantity.number_start and fits(p)]
+    # "more territory in 2024 than in 2023, seizing 4,168 km²": the term of a comparison is not it.
+    compared = [p for p in before if re.search(r"\bthan\s*$", masked[max(0, p.start - 8) : p.start])]
+    if compared and len(before) > len(compared):
+        before = [p for p in before if p not in compared]
     if after is None:
         if before:
             return before[-1]

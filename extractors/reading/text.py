@@ -39,7 +39,7 @@ _GLUE_WORDS = frozenset(
     thousand million day days week weeks month months year years daily average square sq km kms
     kilometres kilometers mile miles casualties casualty losses killed wounded and or than more less
     around about approximately roughly nearly almost likely highly russia russian russia's ukraine
-    ukrainian mi
+    ukrainian mi now
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Whole words that could split into two glue words but are words in their own right.

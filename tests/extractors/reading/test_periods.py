@@ -34,7 +34,6 @@ def period_of(phrase: str, published: date, cutoff: date | None = None) -> tuple
         # No year: the latest March that ends on or before the bulletin's date.
         ("in March", APRIL_1, date(2025, 3, 1), date(2025, 3, 31)),
         ("in March", date(2025, 3, 31), date(2025, 3, 1), date(2025, 3, 31)),
-        ("in March", date(2025, 3, 30), date(2024, 3, 1), date(2024, 3, 31)),
         ("in December", date(2025, 1, 2), date(2024, 12, 1), date(2024, 12, 31)),
         ("in 2024", APRIL_1, date(2024, 1, 1), date(2024, 12, 31)),
         ("throughout 2024, Russian forces", APRIL_1, date(2024, 1, 1), date(2024, 12, 31)),
@@ -119,6 +118,9 @@ def test_no_period_in_text_without_one(text: str):
         ("in recent weeks", "vague"),
         ("in Fall 2024", "vague"),
         ("in early 2025", "vague"),
+        # the bulletin's own month, not over yet: last year's by the letter of the rule, this one so far
+        # by its sense; which is meant cannot be told
+        ("in April", "vague"),
         ("the last quarter", "vague"),
         ("over the same period", "same"),
         ("in that same time frame", "same"),
