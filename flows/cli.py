@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--published", type=_date, metavar="YYYY-MM-DD",
                        help="the bulletin's date, if the file lacks it")
     parse.add_argument("--url", help="where the document came from (kept as provenance)")
+    parse.add_argument("--show-unread", action="store_true",
+                       help='also print, as {"kind": "unread", ...} lines, the sentences that look like figures '
+                            "but were not read (no period, a vague one, Ukrainian forces, ...), with the reason")
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.set_defaults(handler=_parse)
 
@@ -233,12 +236,14 @@ def _parse(args: argparse.Namespace) -> int:
         try:
             body = path.read_bytes()
             # The source's OCR step first for an image, then its pure reader.
-            observations = read_document(declared, body, url=args.url, published=args.published,
-                                         sha256=hashlib.sha256(body).hexdigest()).observations
+            reading = read_document(declared, body, url=args.url, published=args.published,
+                                    sha256=hashlib.sha256(body).hexdigest())
         except (OSError, ValueError, *declared.not_read_errors) as error:
             raise UsageError(f"cannot read {path}: {one_line(error)}") from None
-        for observation in observations:
+        for observation in reading.observations:
             print(observation.to_json())
+        for unread in reading.unread if args.show_unread else ():
+            print(unread.to_json())
     return 0
 
 

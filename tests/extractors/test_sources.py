@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors import sources
+from extractors import catalogue, sources
 from extractors.observation import DocumentRef
 from extractors.ukmod import ImageNotRead, next_cursor
 
@@ -28,6 +28,7 @@ def test_each_source_is_declared_once_in_its_own_module_with_a_suite_and_its_var
     variables += [o.env for s in registry.values() for o in s.settings.options]
     assert len(variables) == len(set(variables))
     assert sources.parsing_names() == ("isw", "ukmod", "genstaff")  # curated is a file people write, not a document
+    assert set(registry) == set(catalogue.SOURCES)  # the data contract's `source` values (and the suite's)
 
 
 def test_an_unknown_source_is_named_with_the_choices() -> None:
