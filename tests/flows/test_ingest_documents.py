@@ -52,10 +52,11 @@ def serve_reports(server: LoopbackServer, *paths: str) -> None:
 
 
 def anomalies(home: Path, run_id: str | None = None) -> list[tuple[str, str, str, str | None]]:
+    """What went wrong (the figures kept for review, kind unread, are not listed here)."""
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         return con.execute(
-            "SELECT check_name, severity, detail, url FROM anomalies WHERE $run IS NULL OR run_id = $run "
-            "ORDER BY check_name, url", {"run": run_id},
+            "SELECT check_name, severity, detail, url FROM anomalies "
+            "WHERE kind <> 'unread' AND ($run IS NULL OR run_id = $run) ORDER BY check_name, url", {"run": run_id},
         ).fetchall()
 
 
