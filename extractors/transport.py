@@ -216,11 +216,15 @@ class Transport:
                     answer.body, answer.too_large = _read_capped(response, max_bytes)
                     read_to_the_end = answer.too_large is None
             except (HTTPError, OSError) as error:
-                cause: Exception = error
-                if deadline.expired:  # the deadline ended the read: say so, and retry it as a read timeout
-                    cause = ReadTimeoutError(None, url, f"no complete answer within {self.deadline:g} s")  # type: ignore[arg-type]
-                answer.status, answer.body, read_to_the_end = None, b"", False
-                answer.cause, answer.error = cause, scrub(describe(cause), url)
+                answer.cause = error
+        # A socket shut by the deadline may read as a clean end (headers cut short, a body without
+        # Content-Length ending early): whatever was read then is not the answer. Retried as a
+        # read timeout.
+        if deadline.expired:
+            answer.cause = ReadTimeoutError(None, url, f"no complete answer within {self.deadline:g} s")  # type: ignore[arg-type]
+        if answer.cause is not None:
+            answer.status, answer.body, answer.too_large, read_to_the_end = None, b"", None, False
+            answer.error = scrub(describe(answer.cause), url)
         answer.elapsed_ms = (time.monotonic() - started) * 1000.0
         if response is not None:
             if read_to_the_end:

@@ -226,7 +226,7 @@ def _finish(
     anomalies: list[Anomaly],
 ) -> RunReport:
     """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
-    from flows.alerts import send_alert
+    from flows.alerts import deliver_alert, plan_alert, record_alert
     from warehouse.analyst_copy import publish_analyst_copy
 
     with connect(settings.warehouse_path) as con:
@@ -246,11 +246,14 @@ def _finish(
         finish_run(con, summary)
         record_anomalies(con, summary.run_id, summary.source, anomalies, datetime.now(UTC))
         report = replace(report, report_location=_data_docs(settings, con, started_at, summary.run_id))
-    # A slow webhook must not hold the write lock while the reports are built: its own connection,
-    # which then publishes the analyst copy (alerts included).
+        pending = plan_alert(report, settings, con)  # what to send, judged against the alerts table
+    # Delivered with no connection open (issue 11 item 5): a slow or hanging webhook holds no write
+    # lock, so another ingest is never kept waiting; each attempt ends at BULLETINS_ALERT_TIMEOUT.
+    # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
+    delivery = deliver_alert(pending, settings, timeout=settings.alert_timeout_s) if pending else None
     with connect(settings.warehouse_path) as con:
-        # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
-        send_alert(report, settings, con, timeout=settings.alert_timeout_s)
+        if pending and delivery:
+            record_alert(con, pending, delivery)
         copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
     logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report)

@@ -33,6 +33,10 @@ class Settings:
     # Retry budget: HTTP attempts per document, and Prefect retries of a failed discovery.
     http_max_attempts: int = 5
     discover_retries: int = 2
+    # Seconds one HTTP read may wait for the next bytes, and one attempt may take in all (a server
+    # that drips its answer never trips the first).
+    http_timeout_s: float = 30.0
+    http_deadline_s: float = 60.0
     # (source, hours): a source with no new document for longer is stale; 0 or absent: never stale.
     stale_after_hours: tuple[tuple[str, float], ...] = (("isw", 36.0), ("ukmod", 36.0), ("genstaff", 36.0))
 
@@ -58,6 +62,8 @@ class Settings:
             alert_timeout_s=float(get("BULLETINS_ALERT_TIMEOUT", "10") or 10),
             http_max_attempts=int(get("BULLETINS_HTTP_MAX_ATTEMPTS", "5") or 5),
             discover_retries=int(get("BULLETINS_DISCOVER_RETRIES", "2") or 2),
+            http_timeout_s=float(get("BULLETINS_HTTP_TIMEOUT", "30") or 30),
+            http_deadline_s=float(get("BULLETINS_HTTP_DEADLINE", "60") or 60),
             stale_after_hours=tuple(
                 (source, float(get(f"BULLETINS_{source.upper()}_STALE_AFTER_HOURS", str(hours)) or hours))
                 for source, hours in defaults.stale_after_hours
@@ -116,7 +122,8 @@ class Settings:
     def http_client(self, source: str) -> HttpClient:
         from extractors.http import HttpClient  # requests is not needed by `bulletins parse`
 
-        return HttpClient(self.allowed_hosts(source), max_attempts=self.http_max_attempts)
+        return HttpClient(self.allowed_hosts(source), max_attempts=self.http_max_attempts,
+                          read_timeout=self.http_timeout_s, deadline=self.http_deadline_s)
 
     def allowed_hosts(self, source: str) -> frozenset[str]:
         """Hosts a source may be fetched from: its public hosts plus the configured base URL's."""

@@ -390,6 +390,19 @@ def test_a_dripping_server_cannot_hold_an_attempt_past_the_deadline(
     assert "gave up after 2 attempts, last: timeout: no complete answer within 1 s" in str(failure.value)
 
 
+def test_an_answer_cut_by_the_deadline_is_never_taken_for_a_short_document(
+    server: LoopbackServer, sleeps: SleepRecorder
+) -> None:
+    """Cut inside the headers, a response can parse as "200, no Content-Length, empty body"."""
+    server.route("/drip", Reply(200, REPORT_HTML, {"X-Padding": "p" * 200}, drip=0.01))
+    with (
+        HttpClient(["127.0.0.1"], sleep=sleeps, deadline=1.0, max_attempts=1) as http,
+        pytest.raises(FetchError, match="no complete answer within 1 s") as failure,
+    ):
+        http.get(server.url("/drip"))
+    assert [a.status for a in failure.value.attempts] == [None]
+
+
 def test_a_server_silent_past_the_read_timeout_is_retried(server: LoopbackServer, sleeps: SleepRecorder) -> None:
     server.script("/slow", Reply(200, REPORT_HTML, delay=3.0), Reply(200, REPORT_HTML))
     with HttpClient(["127.0.0.1"], sleep=sleeps, read_timeout=0.5) as http:
