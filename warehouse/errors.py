@@ -20,3 +20,11 @@ class WarehouseLocked(RuntimeError):
     def __reduce__(self) -> tuple[type[WarehouseLocked], tuple[Path, int, str, float]]:
         # Prefect pickles a failed task's exception; the default would call __init__ with the message.
         return (WarehouseLocked, (self.path, self.pid, self.command, self.waited))
+
+
+class StorageFull(OSError):
+    """The disk under the raw store or the warehouse is full (or over quota, or past a file-size
+    limit): one line saying where and what was being written. Whatever was written before stays."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)  # the message alone, without OSError's "[Errno 28]"
