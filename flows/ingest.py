@@ -13,6 +13,7 @@ once, published as an artifact, and decides the final state:
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ from flows.progress import Progress
 from flows.runs import RunSummary, finish_run, incremental_start, start_run
 from flows.settings import Settings
 from warehouse.db import connect
+from warehouse.errors import StorageFull, is_no_room
 from warehouse.load import Anomaly, LoadBatch, load_batch, record_anomalies
 from warehouse.raw_store import RawStore, StoredDocument, already_parsed, latest_validators, stored_documents
 
@@ -251,10 +253,19 @@ def _finish(
     # lock, so another ingest is never kept waiting; each attempt ends at BULLETINS_ALERT_TIMEOUT.
     # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
     delivery = deliver_alert(pending, settings, timeout=settings.alert_timeout_s) if pending else None
-    with connect(settings.warehouse_path) as con:
-        if pending and delivery:
-            record_alert(con, pending, delivery)
-        copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    try:
+        with connect(settings.warehouse_path) as con:
+            if pending and delivery:
+                record_alert(con, pending, delivery)
+            copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    except (OSError, duckdb.Error) as error:
+        if not is_no_room(error):
+            raise
+        # Issue 11 item 8: the alert is out; the analyst copy is made whole or not at all, so
+        # readers keep the previous one. One line, and the run fails: someone must free space.
+        raise StorageFull(errno.ENOSPC, f"no room on the disk of {settings.home} to finish the run "
+                          f"({' '.join(str(error).split())}): the alert was sent, readers keep the previous "
+                          "analyst copy") from None
     logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report)
     return report
@@ -266,7 +277,7 @@ def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: dateti
 
     try:
         index = build_data_docs(settings.data_docs_dir, stored_validations(con, since=since))
-    except DataDocsError as error:
+    except (DataDocsError, OSError) as error:  # OSError: a full disk must not stop the alert
         logging.getLogger("bulletins").warning("Data Docs not built: %s", error)
         return f"bulletins sql \"SELECT * FROM validation_results WHERE run_id = '{run_id}'\""
     return index.resolve().as_uri()

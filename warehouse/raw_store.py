@@ -12,7 +12,6 @@ killed mid-write carries that process's id and is removed by the next write besi
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -22,10 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import StorageFull
+from warehouse.errors import StorageFull, is_no_room
 
-# Errors that mean "no room": retrying will not help until someone frees space.
-NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 TEMP_MARK = ".tmp-"
 
 
@@ -119,7 +116,7 @@ def _write_whole(target: Path, data: bytes, *, what: str) -> None:
         os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        if error.errno in NO_ROOM:
+        if is_no_room(error):
             raise StorageFull(
                 error.errno, f"the raw store {target.parent.parent} has no room for {what} "
                 f"({os.strerror(error.errno or 0).lower()}); documents stored before are kept"

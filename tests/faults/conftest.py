@@ -103,3 +103,40 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     target = os.environ.get("BULLETINS_FAULT_MATRIX_JSON")
     if target:
         write_results(Path(target))
+
+
+# -- real processes ------------------------------------------------------------------------------
+
+RAW_DISK_SIZE = "12k"  # room for a few reports of the archive, not all
+HOME_DISK_SIZE = "64m"
+
+
+@pytest.fixture(scope="session")
+def disks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("disks")
+    return {"raw": root / "raw-disk", "home": root / "home-disk"}
+
+
+@pytest.fixture(scope="session")
+def runner(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory, disks: dict[str, Path]) -> Iterator[Any]:
+    """The zygote of ingest processes (tests/faults/runner.py), on the session's Prefect server,
+    in a mount namespace with two small disks when this machine allows one."""
+    from prefect.settings import get_current_settings
+
+    from tests.faults.runner import Runner
+    from tests.faults.tiny_disk import namespace_prefix
+
+    prefix = namespace_prefix([(disks["raw"], RAW_DISK_SIZE), (disks["home"], HOME_DISK_SIZE)])
+    env = {"PREFECT_API_URL": str(get_current_settings().api.url)}
+    with Runner(tmp_path_factory.mktemp("runner"), env, prefix) as started:
+        started.has_disks = prefix is not None
+        yield started
+
+
+def child_env(home: Path, base_url: str, **extra: str) -> dict[str, str]:
+    return {"BULLETINS_HOME": str(home), "BULLETINS_ISW_BASE_URL": base_url, "BULLETINS_ALERT_URL": "",
+            **FAST_HTTP, **extra}
+
+
+def run_args() -> dict[str, Any]:
+    return {"source": "isw", **{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in ISW_RANGE.items()}}

@@ -32,6 +32,19 @@ def _unshare() -> list[str]:
                 "user namespaces); the disk-full tests need a real full disk")
 
 
+def namespace_prefix(mounts: list[tuple[Path, str]]) -> list[str] | None:
+    """A command prefix that runs the rest in a mount namespace with a tmpfs of each (path, size)
+    mounted; None where mount namespaces cannot be made here."""
+    try:
+        prefix = _unshare()
+    except pytest.skip.Exception:
+        return None
+    script = " && ".join(f'mount -t tmpfs -o "size={size}" bulletins-tiny-disk "{path}"' for path, size in mounts)
+    for path, _ in mounts:
+        path.mkdir(parents=True, exist_ok=True)
+    return [*prefix, "sh", "-c", f'{script} && exec "$@"', "sh"]
+
+
 def run_on_tiny_disk(mount_point: Path, size: str, script: str, *args: str, env: dict[str, str] | None = None,
                      timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run `python -c script args...` with a tmpfs of `size` (e.g. "300k") mounted on `mount_point`."""
