@@ -6,12 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench schema-doc install system-deps clean
+.PHONY: demo test lint bench schema-doc install system-deps test-deps clean
 
 demo: install
 	$(BIN)/bulletins demo
 
-test: install
+test: install test-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -28,10 +28,13 @@ schema-doc: install
 
 install: $(STAMP)
 
+# pip twice quiet: its warnings about this machine's own configuration (an index folder a pip.conf
+# names but the machine lacks) are not the project's and would drown the demo; errors still show.
+
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 # Tesseract reads MoD updates that are only an image. Without it the pipeline still runs and
@@ -45,6 +48,19 @@ system-deps:
 	else \
 		echo "note: tesseract is not installed; image-only MoD updates will stay unread."; \
 		echo "      install it with: sudo apt-get install tesseract-ocr   (macOS: brew install tesseract)"; \
+	fi
+
+# Headless Chromium loads the Data Docs in a test (tests/chromium.py), as a reader's browser would.
+# Only the tests need it, so only `make test` installs it.
+test-deps:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and chromium-driver (Debian packages)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+		|| echo "warning: could not install chromium; the Data Docs browser tests will be skipped"; \
+	else \
+		echo "note: chromium is not installed; the Data Docs browser tests will be skipped."; \
+		echo "      install it with: sudo apt-get install chromium chromium-driver"; \
 	fi
 
 clean:

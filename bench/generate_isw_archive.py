@@ -84,7 +84,9 @@ def _split(html: str, template: Template) -> tuple[str, str, str]:
     return html[:start], html[start:end], html[end:]
 
 
-def load_material(sample_site: Path = SAMPLE_SITE) -> Material:
+def load_material(sample_site: Path = SAMPLE_SITE, skip: frozenset[Path] = frozenset()) -> Material:
+    """The chrome and text pools of the sample reports, less the files in `skip` (reports that were
+    themselves generated from this material: drawing from them would change the pools on every build)."""
     chrome: dict[str, tuple[str, str, Template]] = {}
     headers: dict[str, str] = {}
     bodies: list[str] = []
@@ -97,14 +99,16 @@ def load_material(sample_site: Path = SAMPLE_SITE) -> Material:
     for report in sorted(list(sample_site.glob("backgrounder/russian-offensive-*"))
                          + list(sample_site.glob("analysis/russian-offensive-*"))
                          + list(sample_site.glob("research/russia-ukraine/russian-offensive-*/index.html"))):
-        bodies.append(report.read_text(encoding="utf-8"))
+        if report not in skip:
+            bodies.append(report.read_text(encoding="utf-8"))
     paragraphs: list[str] = []
     takeaways: list[str] = []
     headings: list[str] = []
     urls: list[str] = []
     for html in bodies:
         for inner in re.findall(r"<p>(.*?)</p>", html, flags=re.DOTALL):
-            if len(inner) > 200 and FOOTNOTE.search(inner) and not FIGURE_WORDS.search(inner):
+            # Narrative only: not a figure sentence, nor a block of endnotes (their URLs).
+            if len(inner) > 200 and FOOTNOTE.search(inner) and not FIGURE_WORDS.search(inner) and "://" not in inner:
                 paragraphs.append(FOOTNOTE.sub("^", inner))
         for block in re.findall(r"<ul(?: class=\"wp-block-list\")?>(.*?)</ul>", html, flags=re.DOTALL):
             takeaways += re.findall(r"<li>(.*?)</li>", block)
@@ -268,9 +272,18 @@ def _choose_layout(rng: random.Random, published: date) -> str:
     return rng.choices(["wordpress", "criticalthreats"], weights=[80, 20])[0]
 
 
-def build_report(material: Material, rng: random.Random, published: date, suffix: str) -> tuple[str, str, str, list]:
-    """One synthetic report: (layout, url path, HTML, expected observations)."""
-    layout = _choose_layout(rng, published)
+Figures = tuple[list[str], list[dict[str, object]]]  # figure sentences, the observations they carry
+
+
+def build_report(material: Material, rng: random.Random, published: date, suffix: str, *,
+                 layout: str | None = None, figures: Figures | None = None,
+                 size: int | None = None) -> tuple[str, str, str, list]:
+    """One synthetic report: (layout, url path, HTML, expected observations).
+
+    Drawn at random unless given: the layout, the figure sentences with their observations, and the
+    page's size in bytes (samples/isw/build.py gives all three for the demo archive's reports).
+    """
+    layout = layout or _choose_layout(rng, published)
     template_path = rng.choice([path for path, (_b, _a, t) in material.chrome.items() if t.layout == layout])
     before, after, template = material.chrome[template_path]
     old_slug = template.path.split("/")[-2 if layout == "wordpress" else -1]
@@ -295,10 +308,10 @@ def build_report(material: Material, rng: random.Random, published: date, suffix
     else:
         heading = "<h3>{}</h3>".format
 
-    sentences, observations = figure_sentences(rng, published)
+    sentences, observations = figures if figures is not None else figure_sentences(rng, published)
     intro = [paragraph(rng.choice(material.paragraphs)) for _ in range(rng.randint(2, 4))]
     sections: list[tuple[str, list[str]]] = []
-    target = rng.randrange(140_000, 160_000) - len(before) - len(after)
+    target = (size or rng.randrange(140_000, 160_000)) - len(before) - len(after)
     size = sum(map(len, intro))
     headings = list(material.headings)
     rng.shuffle(headings)

@@ -1,318 +1,262 @@
-"""Great Expectations Data Docs for the validation results stored in the warehouse.
+"""Data Docs: the Great Expectations results stored in the warehouse, as static HTML pages.
 
 Layout under `site_root` (Settings.data_docs_dir):
-    gx/               a file-backed GX project: the repo's suites and every result rendered so far
-    site/index.html   the Data Docs site GX builds: the index, one page per suite, one per result
+    site/index.html                       every validation, newest run first, with its run's final state
+    site/validations/<run>/<suite>-<time>.html   one page per stored result: each expectation's outcome
+    site/suites/<suite>.html              each suite of the repo and its expectations
 
-Each build adds the results it is given to the project's validation-results store and renders
-only the pages not rendered before (plus a changed suite's page, and the index): a build after a
-run costs the new pages and an index that lists every page. Pages of earlier results stay,
-because their results stay in the store and GX's index lists the pages whose results it holds.
+Why our pages and not GX's site builder: GX's Data Docs draw their lists with bootstrap-table and
+jQuery fetched from CDNs, so offline the index is unstyled and its lists empty; the installed GX
+package ships only its CSS and fonts, not those scripts. And its status words are GX's `success`,
+which is False whenever any expectation failed, so a run that completed with warnings read
+"Failed". These pages are rendered with the report's templating (report/templates, Jinja2): no
+script, nothing fetched, and the status of a run is the one ingest_runs recorded (Completed,
+Completed with warnings, Failed). The content is GX's own result (validation_results.result:
+`ExpectationSuiteValidationResult.to_json_dict()`): every expectation with its kwargs, severity,
+counts and unexpected values. Rendering needs no GX import and costs milliseconds per page.
 
-The results are `ExpectationSuiteValidationResult.to_json_dict()` of an ephemeral pandas batch
-(expectations.validate). GX files a result under (suite, run name, run time, batch identifier);
-here that is (suite, our run_id, validated_at, "<source>-<run_id>").
-Only flows import this module: the parse path must not pay for importing GX.
+Each build writes the index and the pages of the results stored at or after `since` (all when
+None) or whose page is missing; pages of earlier results stay as they were.
 """
 
 from __future__ import annotations
 
-import os
-
-# Before the first GX import: GX reads this when its first context is made.
-os.environ["GX_ANALYTICS_ENABLED"] = "False"
-
-import copy
 import json
-import logging
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import great_expectations as gx
-from great_expectations.core.expectation_validation_result import (
-    ExpectationSuiteValidationResult,
-    expectationSuiteValidationResultSchema,
-)
-from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.data_context import FileDataContext, project_manager, set_context
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.data_context.types.resource_identifiers import (
-    ExpectationSuiteIdentifier,
-    ValidationResultIdentifier,
-)
-from great_expectations.exceptions import DataContextError, DataContextRequiredError
-from great_expectations.render.renderer import site_builder
 
-from expectations.validate import DEFAULT_SUITE_PATH, SuiteError, load_suite
+from report.templating import render
 
-SUITES_DIR = DEFAULT_SUITE_PATH.parent
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SITE_DIR = "site"
-SITE_NAME = "bulletin_metrics"
-_SITE_CONFIG: dict[str, Any] = {
-    "class_name": "SiteBuilder",
-    "show_how_to_buttons": False,
-    # Relative to the GX project directory, so the whole tree can be moved or copied.
-    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": f"../{SITE_DIR}/"},
-    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    # No profiler runs here; the profiling section would only list the store a second time.
-    "site_section_builders": {"profiling": "None"},
-}
 
-_STORED_VALIDATIONS_SQL = """
-    SELECT run_id, source, suite, validated_at, result
-    FROM validation_results
-    WHERE result IS NOT NULL AND (CAST($since AS TIMESTAMPTZ) IS NULL OR validated_at >= $since)
-    ORDER BY validated_at, source, suite
+# The words for a run's final state (ingest_runs.status), as the README's table of states has them.
+RUN_STATES = {
+    "completed": "Completed",
+    "completed_with_warnings": "Completed with warnings",
+    "failed": "Failed",
+    "running": "Running",
+    "abandoned": "Abandoned",
+}
+# Keyword arguments every expectation carries that say nothing about what it checks.
+PLUMBING_KWARGS = frozenset({"batch_id", "column", "column_A", "column_B", "column_list", "row_condition",
+                             "condition_parser"})
+
+_VALIDATIONS_SQL = """
+    SELECT v.run_id, v.source, v.suite, v.validated_at, v.rows_checked, v.rows_quarantined, v.rows_warned,
+           r.status, r.mode, r.started_at, r.message
+    FROM validation_results AS v
+    LEFT JOIN ingest_runs AS r USING (run_id)
+    WHERE v.result IS NOT NULL
+    ORDER BY coalesce(r.started_at, v.validated_at) DESC, v.validated_at DESC, v.source, v.suite
+"""
+_RESULT_SQL = """
+    SELECT result FROM validation_results
+    WHERE run_id = $run_id AND suite = $suite AND validated_at = $validated_at AND result IS NOT NULL
 """
 
 
 class DataDocsError(RuntimeError):
-    """GX could not build some or all of the Data Docs; the message is one line, fit for a log."""
+    """The Data Docs could not be written; the message is one line, fit for a log."""
 
 
 @dataclass(frozen=True)
-class StoredValidation:
-    """One row of validation_results: a batch's GX result and where it came from."""
+class Validation:
+    """One row of validation_results with its run's final state: a line of the index."""
 
     run_id: str
     source: str
     suite: str
     validated_at: datetime  # timezone-aware
-    result: dict[str, Any] = field(repr=False, hash=False)  # ExpectationSuiteValidationResult.to_json_dict()
-
-    def __post_init__(self) -> None:
-        if self.validated_at.tzinfo is None:
-            raise ValueError(f"validated_at of run {self.run_id} must be timezone-aware, got {self.validated_at}")
+    rows_checked: int
+    rows_quarantined: int
+    rows_warned: int
+    run_status: str | None  # ingest_runs.status; None when the run was not recorded
+    run_mode: str | None
+    run_started_at: datetime | None
+    run_message: str | None
 
     @property
-    def batch_identifier(self) -> str:
-        return f"{self.source}-{self.run_id}"
+    def page(self) -> str:
+        """The page's path relative to the site root."""
+        stamp = self.validated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        return f"validations/{_safe(self.run_id)}/{_safe(self.suite)}-{stamp}.html"
+
+    @property
+    def run_state(self) -> str:
+        if self.run_status is None:
+            return "Not recorded"
+        return RUN_STATES.get(self.run_status, self.run_status.replace("_", " ").capitalize())
+
+    @property
+    def outcome(self) -> str:
+        """What this batch's validation found, in the run's words (critical quarantines, a warning loads)."""
+        if self.rows_quarantined:
+            return "critical"
+        return "warning" if self.rows_warned else "passed"
 
 
-def stored_validations(
-    con: duckdb.DuckDBPyConnection, *, since: datetime | None = None
-) -> list[StoredValidation]:
-    """The validation results stored at or after `since` (all when None), oldest first.
+@dataclass(frozen=True)
+class ExpectationResult:
+    """One expectation of a stored GX result, as its page shows it."""
 
-    Rows without a GX result have nothing to render and are left out.
+    type: str
+    columns: tuple[str, ...]
+    condition: str | None
+    arguments: dict[str, Any]
+    severity: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected: list[Any] = field(default_factory=list)
+    observed: Any = None
+    why: str | None = None
+    error: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        return "passed" if self.success else self.severity
+
+
+def build_data_docs(site_root: Path, con: duckdb.DuckDBPyConnection, *, since: datetime | None = None) -> Path:
+    """Write the Data Docs of the results stored in `con` under `site_root`; return the index.
+
+    Pages of results stored at or after `since` (every result when None), and any missing, are
+    (re)written; so are the suite pages and the index. A stored result that is not a GX result
+    does not stop the others: the site is written, then DataDocsError names it. DataDocsError
+    (one line) is also raised when the site cannot be written at all.
     """
     if since is not None and since.tzinfo is None:
         raise ValueError(f"since must be timezone-aware, got {since}")
-    rows = con.execute(_STORED_VALIDATIONS_SQL, {"since": since}).fetchall()
-    validations = []
-    for run_id, source, suite, validated_at, result in rows:
-        parsed = json.loads(result) if isinstance(result, str) else result
-        validations.append(StoredValidation(run_id, source, suite, validated_at.astimezone(UTC), parsed))
-    return validations
-
-
-def build_data_docs(site_root: Path, validations: Iterable[StoredValidation]) -> Path:
-    """Add `validations` to the Data Docs under `site_root` and return the site's index.html.
-
-    Creates the GX project and site on first use. A suite file or result GX refuses, or a page
-    GX fails to render, does not stop the others: the site is built, then DataDocsError says
-    what is missing. DataDocsError is also raised when GX cannot build the site at all.
-    """
-    site_root = Path(site_root)
-    site = site_root / SITE_DIR
-    index = site / "index.html"
-    with _BUILD_LOCK, _gx_project_restored(), _gx_site_builder_problems() as problems:
-        try:
-            context = _open_project(site_root)
-            fresh_site = not index.is_file()
-            changed = [*_store_suites(context, site, problems), *_store_results(context, site, validations, problems)]
-            if fresh_site:
-                # First use, or the HTML was deleted: render every suite and result the project holds.
-                context.build_data_docs(site_names=[SITE_NAME])
-            elif changed:
-                # Only the named pages, then the index (GX renders everything for an empty list).
-                context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=changed)
-        except Exception as error:  # GX raises its own errors, OSError and ValueError alike
-            raise DataDocsError(f"GX could not build the data docs under {site_root}: {_one_line(error)}") from error
-    if not index.is_file():
-        raise DataDocsError(f"GX built no index page at {index}")
-    if problems:
-        more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
-        raise DataDocsError(f"data docs at {index} are incomplete: {'; '.join(problems[:3])}{more}")
+    site = Path(site_root) / SITE_DIR
+    unreadable: list[str] = []
+    unrendered: set[str] = set()
+    try:
+        validations = _validations(con)
+        for validation in validations:
+            page = site / validation.page
+            if not (since is None or validation.validated_at >= since or not page.is_file()):
+                continue
+            try:
+                expectations = _expectation_results(con, validation)
+            except (ValueError, TypeError, AttributeError) as error:
+                unreadable.append(f"run {validation.run_id} ({validation.source}): {_one_line(error)}")
+                unrendered.add(validation.page)
+                continue
+            _write(page, render("data_docs/validation.html.j2", root="../../", validation=validation,
+                                expectations=expectations))
+        suites = _suites()
+        for suite in suites:
+            _write(site / "suites" / f"{_safe(suite['name'])}.html",
+                   render("data_docs/suite.html.j2", root="../", suite=suite))
+        index = site / "index.html"
+        _write(index, render("data_docs/index.html.j2", root="", validations=validations, suites=suites,
+                             unrendered=unrendered, built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    except (OSError, ValueError, KeyError, TypeError, duckdb.Error) as error:
+        raise DataDocsError(f"data docs under {site_root} not written: {_one_line(error)}") from error
+    if unreadable:
+        more = f"; and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        raise DataDocsError(f"data docs at {index} lack the page of {'; '.join(unreadable[:3])}{more}")
     return index
 
 
-# Builds write one project's files; two threads of one process must not interleave them.
-_BUILD_LOCK = threading.Lock()
+def _validations(con: duckdb.DuckDBPyConnection) -> list[Validation]:
+    return [
+        Validation(run_id, source, suite, validated_at.astimezone(UTC), checked, quarantined, warned,
+                   status, mode, started.astimezone(UTC) if started else None, message)
+        for (run_id, source, suite, validated_at, checked, quarantined, warned, status, mode, started,
+             message) in con.execute(_VALIDATIONS_SQL).fetchall()
+    ]
 
 
-def _open_project(site_root: Path) -> FileDataContext:
-    """The GX project under `site_root` (GX names its folder gx/), created on first use, configured
-    for our one site."""
-    context = gx.get_context(mode="file", project_root_dir=site_root)
-    variables = context.variables
-    if variables.data_docs_sites != {SITE_NAME: _SITE_CONFIG} or variables.analytics_enabled is not False:
-        variables.data_docs_sites = copy.deepcopy({SITE_NAME: _SITE_CONFIG})
-        variables.analytics_enabled = False
-        variables.progress_bars = ProgressBarsConfig(globally=False)
-        variables.save()
-    return context
+def _expectation_results(con: duckdb.DuckDBPyConnection, validation: Validation) -> list[ExpectationResult]:
+    """The expectations of a stored result, failures first (critical before warning), then by name."""
+    row = con.execute(_RESULT_SQL, {"run_id": validation.run_id, "suite": validation.suite,
+                                    "validated_at": validation.validated_at}).fetchone()
+    stored = json.loads(row[0]) if row and isinstance(row[0], str) else (row[0] if row else None)
+    if not isinstance(stored, Mapping) or not isinstance(stored.get("results"), list):
+        raise ValueError(f"the stored result of run {validation.run_id} ({validation.suite}) is not a GX result")
+    results = [_expectation_result(entry) for entry in stored["results"] if isinstance(entry, Mapping)]
+    return sorted(results, key=lambda r: (r.success, r.severity != "critical", r.type, r.columns))
 
 
-def _store_suites(context: FileDataContext, site: Path, problems: list[str]) -> list[ExpectationSuiteIdentifier]:
-    """Every suite file of the repo into the project; return those whose page needs rendering.
-
-    Rendering a suite's page costs about as much as several results' pages: a suite unchanged
-    since the last build, whose page exists, is left alone.
-    """
-    keys = []
-    for path in sorted(SUITES_DIR.glob("*.json")):
-        try:
-            suite = load_suite(path)
-        except SuiteError as error:
-            problems.append(f"suite skipped: {_one_line(error)}")
-            continue
-        key = ExpectationSuiteIdentifier(name=suite.name)
-        unchanged = _stored_suite_content(context, suite.name) == _suite_content(suite)
-        if unchanged and _page(site, "expectations", key).is_file():
-            continue
-        context.suites.add_or_update(suite)
-        keys.append(key)
-    return keys
-
-
-def _stored_suite_content(context: FileDataContext, name: str) -> str | None:
-    try:
-        return _suite_content(context.suites.get(name))
-    except DataContextError:
-        return None
-
-
-def _suite_content(suite: gx.ExpectationSuite) -> str:
-    """A suite's content without the ids GX gives the suite and each expectation when storing it."""
-    data = suite.to_json_dict()
-    data.pop("id", None)
-    for expectation in data["expectations"]:
-        expectation.pop("id", None)
-    return json.dumps(data, sort_keys=True, default=str)
-
-
-def _store_results(
-    context: FileDataContext, site: Path, validations: Iterable[StoredValidation], problems: list[str]
-) -> list[ValidationResultIdentifier]:
-    """The results not rendered yet into the project's store; return their keys.
-
-    A result whose page exists was stored by the build that rendered it, so passing every
-    stored validation on each build costs only the new pages.
-    """
-    keys = []
-    for validation in validations:
-        key = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=validation.suite),
-            run_id=RunIdentifier(run_name=validation.run_id, run_time=validation.validated_at),
-            batch_identifier=validation.batch_identifier,
-        )
-        if _page(site, "validations", key).is_file():
-            continue
-        try:
-            result = _renderable_result(validation, key.run_id)
-        except Exception as error:  # marshmallow's ValidationError, or a result that is not a dict
-            problems.append(f"run {validation.run_id} ({validation.source}): GX refused the result: {_one_line(error)}")
-            continue
-        context.validation_results_store.set(key, result)
-        keys.append(key)
-    return keys
-
-
-def _renderable_result(validation: StoredValidation, run: RunIdentifier) -> ExpectationSuiteValidationResult:
-    """The stored dict as a GX result carrying the identifiers the Data Docs pages show."""
-    if not isinstance(validation.result, dict):
-        raise TypeError(f"expected a JSON object, got {type(validation.result).__name__}")
-    stored = copy.deepcopy(validation.result)  # GX keeps and changes what it loads
-    stored.setdefault("suite_name", validation.suite)
-    result = expectationSuiteValidationResultSchema.load(stored)
-    meta = dict(result.meta or {})
-    meta.update(
-        run_id=run,
-        validation_time=validation.validated_at,
-        expectation_suite_name=validation.suite,
-        # The pages and the index name the asset after batch_spec; the source says more than
-        # the ephemeral DataFrame asset every batch went through.
-        batch_spec={**(meta.get("batch_spec") or {}), "data_asset_name": validation.source},
+def _expectation_result(entry: Mapping[str, Any]) -> ExpectationResult:
+    config = entry.get("expectation_config") or {}
+    kwargs = config.get("kwargs") or {}
+    outcome = entry.get("result") or {}
+    exception = entry.get("exception_info") or {}
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, Mapping):
+        condition = condition.get("pass_through_filter") or json.dumps(condition)
+    return ExpectationResult(
+        type=str(config.get("type", "?")),
+        columns=_columns(kwargs),
+        condition=condition or None,
+        arguments={k: v for k, v in kwargs.items() if k not in PLUMBING_KWARGS},
+        severity=str(config.get("severity") or "critical"),
+        success=bool(entry.get("success")),
+        element_count=outcome.get("element_count"),
+        unexpected_count=outcome.get("unexpected_count"),
+        unexpected=list(outcome.get("partial_unexpected_list") or []),
+        observed=outcome.get("observed_value"),
+        why=(config.get("meta") or {}).get("why"),
+        error=exception.get("exception_message") if exception.get("raised_exception") else None,
     )
-    result.meta = meta
-    return result
 
 
-def _page(site: Path, section: str, key: ExpectationSuiteIdentifier | ValidationResultIdentifier) -> Path:
-    """Where GX's site writes the page of a suite or a result: the key's parts as folders."""
-    *folders, name = key.to_tuple()
-    return site.joinpath(section, *folders, f"{name}.html")
+def _columns(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+    if "column" in kwargs:
+        return (str(kwargs["column"]),)
+    if "column_A" in kwargs:
+        return (str(kwargs["column_A"]), str(kwargs["column_B"]))
+    return tuple(str(c) for c in kwargs.get("column_list", ()))
 
 
-class _SiteBuilderLog(logging.Handler):
-    """Keeps the warnings and errors of GX's site builder, each with the page it was rendering."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self.problems = problems
-        self.page: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.levelno < logging.WARNING:
-            # GX announces each page at debug level ("Rendering validation: run name: ...").
-            announced = message.strip()
-            self.page = announced if announced.startswith("Rendering") else None
-            return
-        detail = message.split("Detailed information follows:", 1)[-1].split(".  Traceback:", 1)[0]
-        if detail == message:  # not a rendering error: GX skipped an entry, and says which
-            self.problems.append(_one_line(message))
-        else:
-            page = f" ({self.page.removeprefix('Rendering ')})" if self.page else ""
-            self.problems.append(f"GX could not render a page{page}: {_one_line(detail)}")
+def _suites() -> list[dict[str, Any]]:
+    """The repo's suites as their JSON has them, each expectation with its columns and arguments."""
+    suites = []
+    for path in sorted(SUITES_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        expectations = [
+            {"type": e.get("type", "?"), "columns": _columns(e.get("kwargs") or {}),
+             "condition": _condition(e.get("kwargs") or {}), "severity": e.get("severity", "critical"),
+             "arguments": {k: v for k, v in (e.get("kwargs") or {}).items() if k not in PLUMBING_KWARGS},
+             "why": (e.get("meta") or {}).get("why")}
+            for e in data.get("expectations", [])
+        ]
+        suites.append({"name": data.get("name", path.stem), "file": path.name, "expectations": expectations,
+                       "includes": data.get("meta", {}).get("includes", []),
+                       "description": data.get("meta", {}).get("description")})
+    return suites
 
 
-@contextmanager
-def _gx_project_restored() -> Iterator[None]:
-    """Opening our project makes it GX's current one; give the process back the one it had
-    (expectations.validate's ephemeral context), so no later GX call files anything here."""
-    try:
-        previous = project_manager.get_current_project()
-    except DataContextRequiredError:
-        previous = None
-    try:
-        yield
-    finally:
-        set_context(previous)
+def _condition(kwargs: Mapping[str, Any]) -> str | None:
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, Mapping):
+        return condition.get("pass_through_filter") or json.dumps(condition)
+    return condition or None
 
 
-@contextmanager
-def _gx_site_builder_problems() -> Iterator[list[str]]:
-    """GX quiet, except what its site builder logs and then skips (a page it failed to render).
+def _write(path: Path, text: str) -> None:
+    """Write a page whole: a reader never sees half of one (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
-    GX's site builder catches a renderer's exception, logs it and goes on with the next page;
-    its log is the only way to learn a page is missing.
-    """
-    gx_logger = logging.getLogger("great_expectations")
-    builder_logger = logging.getLogger(site_builder.__name__)
-    problems: list[str] = []
-    handler = _SiteBuilderLog(problems)
-    saved = (gx_logger.level, builder_logger.level, builder_logger.propagate)
-    gx_logger.setLevel(logging.CRITICAL)
-    builder_logger.setLevel(logging.DEBUG)
-    builder_logger.propagate = False
-    builder_logger.addHandler(handler)
-    try:
-        yield problems
-    finally:
-        builder_logger.removeHandler(handler)
-        gx_logger.setLevel(saved[0])
-        builder_logger.setLevel(saved[1])
-        builder_logger.propagate = saved[2]
+
+def _safe(name: str) -> str:
+    """A run id or suite name as one path segment."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".") or "_"
 
 
 def _one_line(error: object) -> str:
     text = " ".join(str(error).split())
     return text if len(text) <= 300 else text[:297] + "..."
+

@@ -94,6 +94,11 @@ def source_suite_paths() -> list[Path]:
     return sorted(p for p in SUITES_DIR.glob("*.json") if p != DEFAULT_SUITE_PATH)
 
 
+# Every ephemeral context announces, at INFO on a logger GX sets to INFO itself, the temporary
+# directory of a docs site it never builds: noise in every run's log.
+logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+
+
 @cache
 def gx_objects() -> BatchDefinition:
     """The process's one ephemeral context, reduced to the batch definition every batch goes through."""

@@ -6,7 +6,8 @@ of the body) and Last-Modified (the file's mtime), and conditional requests get 
 pipeline's conditional re-fetch is exercised end to end. The query string is ignored. Nothing
 outside root is ever served. The server writes no request log: the demo prints no noise.
 
-Foreground use:  python -m flows.archive_server samples/isw --port 8000
+Foreground use:  .venv/bin/python -m flows.archive_server samples/isw/site --port 8000
+(all the demo's sample sources at once: .venv/bin/python -m flows.demo --serve)
 """
 
 from __future__ import annotations

@@ -273,10 +273,10 @@ def _finish(
 
 def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: datetime, run_id: str) -> str:
     """Build Great Expectations Data Docs with this run's results; where a person reads them."""
-    from expectations.data_docs import DataDocsError, build_data_docs, stored_validations
+    from expectations.data_docs import DataDocsError, build_data_docs
 
     try:
-        index = build_data_docs(settings.data_docs_dir, stored_validations(con, since=since))
+        index = build_data_docs(settings.data_docs_dir, con, since=since)
     except (DataDocsError, OSError) as error:  # OSError: a full disk must not stop the alert
         logging.getLogger("bulletins").warning("Data Docs not built: %s", error)
         return f"bulletins sql \"SELECT * FROM validation_results WHERE run_id = '{run_id}'\""

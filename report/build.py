@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from report.data import SQL_DIR, load_charts
+from report.data import SQL_DIR, load_charts, span_of
 from report.draw import figure, save_png, svg_markup
 from report.page import render_page
 
@@ -32,10 +32,13 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> ReportFiles:
     if all(chart.is_empty for chart in charts):
         raise NoFiguresError("the warehouse has no figures to chart")
     out_dir.mkdir(parents=True, exist_ok=True)
+    # One calendar for every chart: the same month sits at the same place on each, and a month
+    # without a figure is an empty slot, never skipped.
+    span = span_of(charts)
     svgs: dict[str, str] = {}
     pngs: dict[str, Path] = {}
     for chart in charts:
-        fig = figure(chart)
+        fig = figure(chart, span)
         slug = chart.spec.slug
         pngs[slug] = save_png(chart, fig, out_dir / f"{slug}.png")
         svgs[slug] = svg_markup(chart, fig)

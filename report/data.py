@@ -7,7 +7,7 @@ Every chart panel is one query in warehouse/sql/report_*.sql returning the colum
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ POINT_COLUMNS = ("series", "x", "y", "qualifier", "quote", "url")
 LINKABLE_SCHEMES = ("http", "https", "file")
 
 Detail = str | float | int | None
+Span = tuple[date, date]  # the first and last month (first days) a time axis shows
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class PanelSpec:
     series_labels: dict[str, str]  # series key -> legend label, in legend order
     # "month": each x is the first day of the calendar month its figure covers; "day": a date.
     period: Literal["month", "day"] = "month"
+    # Series whose y is computed (a ratio, an average), not a figure a source stated: shown rounded
+    # to what the inputs support, never with the decimals of a division.
+    computed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,26 @@ class Chart:
     def is_empty(self) -> bool:
         return all(p.is_empty for p in self.panels)
 
+    @property
+    def span(self) -> Span | None:
+        """The first and last month of this chart's points, figures or missing ones (None: no points)."""
+        return span_of([self])
+
+
+def span_of(charts: list[Chart]) -> Span | None:
+    """The months from the earliest to the latest point of `charts` (None when they have no point)."""
+    xs = [p.x for chart in charts for panel in chart.panels for s in panel.series for p in s.points]
+    if not xs:
+        return None
+    return min(xs).replace(day=1), max(xs).replace(day=1)
+
+
+def next_period(x: date, period: str) -> date:
+    """The first day of the month after x's ("month"), or the day after x ("day")."""
+    if period == "day":
+        return x + timedelta(days=1)
+    return (x.replace(day=28) + timedelta(days=4)).replace(day=1)
+
 
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
@@ -98,16 +122,23 @@ CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         slug="casualties",
         title="Russian personnel losses",
-        caption="Above: the General Staff's daily cumulative count and the UK MoD's cumulative casualty "
-                "statements. Below: General Staff losses per month under the MoD convention (1st to 1st) "
-                "and the ISW convention (month end to month end), view genstaff_monthly_casualties.",
+        caption="Top: the General Staff's daily cumulative count and the UK MoD's cumulative casualty "
+                "statements. Middle: General Staff losses per month under the MoD convention (1st to 1st) "
+                "and the ISW convention (month end to month end), view genstaff_monthly_casualties. "
+                "Bottom: the average per day the UK MoD stated for a month beside the General Staff's "
+                "average for that month under the MoD convention (view mod_monthly_casualties).",
         panels=(
             PanelSpec("report_cumulative_casualties.sql", "Cumulative casualties since 24 February 2022",
                       "persons", "dates",
                       {"genstaff": "General Staff (daily report)", "ukmod": "UK MoD statement"}, period="day"),
             PanelSpec("report_monthly_casualties.sql", "General Staff losses per month", "persons", "months",
                       {"mod_convention": "MoD convention (1st to 1st)",
-                       "isw_convention": "ISW convention (month end to month end)"}),
+                       "isw_convention": "ISW convention (month end to month end)"},
+                      computed=frozenset({"mod_convention", "isw_convention"})),
+            PanelSpec("report_daily_average.sql", "Average casualties per day, by month", "persons per day",
+                      "months",
+                      {"ukmod": "UK MoD statement", "genstaff": "General Staff, MoD convention"},
+                      computed=frozenset({"genstaff"})),
         ),
     ),
     ChartSpec(
@@ -119,7 +150,8 @@ CHARTS: tuple[ChartSpec, ...] = (
         panels=(
             PanelSpec("report_casualties_per_km2.sql", "Casualties per km² gained, by pairing",
                       "casualties per km²", "dates",
-                      {"genstaff/isw": "General Staff ÷ ISW km²", "genstaff/ukmod": "General Staff ÷ UK MoD km²"}),
+                      {"genstaff/isw": "General Staff ÷ ISW km²", "genstaff/ukmod": "General Staff ÷ UK MoD km²"},
+                      computed=frozenset({"genstaff/isw", "genstaff/ukmod"})),
         ),
     ),
 )
@@ -200,7 +232,15 @@ def period_text(x: date, period: str) -> str:
 
 
 def number_text(value: float) -> str:
-    """1271 -> "1,271"; 499.28 -> "499.28"; 95.1094 -> "95.11"."""
+    """A stated figure as the source wrote it: 1271 -> "1,271"; 499.28 -> "499.28"."""
     if value == round(value):
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def rounded_text(value: float) -> str:
+    """A computed figure, or any figure on a chart, without false precision: whole units from 10
+    up (287.83 -> "288", 1256.13 -> "1,256"), one decimal below (4.61 -> "4.6")."""
+    if abs(value) >= 10:
+        return f"{round(value):,}"
+    return f"{value:.1f}".removesuffix(".0")

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import DateFormatter, MonthLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from report.data import Chart, Panel, Series, described, linkable, number_text, period_text
+from report.data import Chart, Panel, Point, Series, Span, described, linkable, next_period, period_text, rounded_text
 
 COLOURS = {
     "isw": "#1f5fa8", "ukmod": "#c2410c", "genstaff": "#4b5563",
@@ -54,14 +56,17 @@ def _style(salt: str) -> Iterator[None]:
         yield
 
 
-def figure(chart: Chart) -> Figure:
+def figure(chart: Chart, span: Span | None = None) -> Figure:
+    """The chart, every panel on one time axis running from span's first month to its last (the
+    chart's own months when None): a month without a figure is an empty slot on the axis."""
+    span = span or chart.span
     with _style(chart.spec.slug):
         fig = Figure(figsize=(WIDTH_INCHES, PANEL_HEIGHT_INCHES * len(chart.panels)), layout="constrained")
         FigureCanvasAgg(fig)
         fig.suptitle(chart.spec.title, fontsize=13, fontweight="bold")
         axes = fig.subplots(len(chart.panels), 1, squeeze=False)[:, 0]
         for ax, panel in zip(axes, chart.panels, strict=True):
-            _draw_panel(ax, panel)
+            _draw_panel(ax, panel, span)
     return fig
 
 
@@ -90,13 +95,13 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return ID_REFERENCE.sub(lambda m: f"{m.group(1)}#{prefix}-{m.group(2)}", svg)
 
 
-def _draw_panel(ax: Axes, panel: Panel) -> None:
+def _draw_panel(ax: Axes, panel: Panel, span: Span | None) -> None:
     ax.set_title(panel.spec.title, loc="left", fontsize=11)
     ax.set_ylabel(panel.spec.y_label)
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
-    if panel.is_empty:
+    if panel.is_empty or span is None:
         ax.text(0.5, 0.5, "no figures in the warehouse yet", transform=ax.transAxes,
                 ha="center", va="center", color="#6b7280")
         ax.set_xticks([])
@@ -106,62 +111,95 @@ def _draw_panel(ax: Axes, panel: Panel) -> None:
         _draw_monthly_bars(ax, panel)
     else:
         _draw_dated_series(ax, panel)
+    _month_axis(ax, span)
     ax.legend(loc="upper left", frameon=False)
+
+
+def _month_axis(ax: Axes, span: Span) -> None:
+    """A calendar axis from the first day of span's first month to the last day of its last month:
+    a tick at every month, a label every quarter."""
+    first, last = span
+    ax.set_xlim(date2num(first), date2num(next_period(last, "month")))
+    ax.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
+    ax.xaxis.set_minor_locator(MonthLocator())
+    ax.tick_params(axis="x", which="minor", length=3)
 
 
 def _colour(series: Series, index: int) -> str:
     return COLOURS.get(series.key, OTHER_COLOURS[index % len(OTHER_COLOURS)])
 
 
+def _mid_month(month: date) -> float:
+    """Where a month's figure stands on the axis: the middle of the month."""
+    return (date2num(month) + date2num(next_period(month, "month"))) / 2
+
+
 def _draw_monthly_bars(ax: Axes, panel: Panel) -> None:
-    """One group per month that has a figure; the bars of a group side by side, one per series."""
-    months = sorted({p.x for s in panel.series for p in s.drawn})
-    slot = {month: i for i, month in enumerate(months)}
-    width = 0.8 / len(panel.series)
+    """For each month with a figure, its bars side by side (one per series) inside the month's slot."""
+    slot_days = 28 * 0.85  # the shortest month, less a margin between months
+    width = slot_days / len(panel.series)
     few_bars = sum(len(s.drawn) for s in panel.series) <= 24
     for index, series in enumerate(panel.series):
         offset = (index - (len(panel.series) - 1) / 2) * width
         drawn = series.drawn
-        bars = ax.bar([slot[p.x] + offset for p in drawn], [p.y for p in drawn], width=width,
+        bars = ax.bar([_mid_month(p.x) + offset for p in drawn], [p.y for p in drawn], width=width,
                       label=series.label, color=_colour(series, index))
         for patch, point in zip(bars.patches, drawn, strict=True):
             patch.set_url(linkable(point.url))
             patch.set_gid(f"{series.key}-{period_text(point.x, 'month')}")
         if few_bars:
             ax.bar_label(bars, labels=[_value_text(p.y, p.qualifier) for p in drawn], fontsize=8, padding=2)
-    ax.set_xticks(range(len(months)), [period_text(m, "month") for m in months],
-                  rotation=45 if len(months) > 8 else 0, ha="right" if len(months) > 8 else "center")
-    ax.set_xlim(-0.6, len(months) - 0.4)
 
 
 def _draw_dated_series(ax: Axes, panel: Panel) -> None:
-    """A line through each series' points, and each point a marker linking to its source."""
+    """Each series' points as markers linking to their sources, and a line joining two points only
+    where they are consecutive periods: no line is drawn across a missing month (or day)."""
+    period = panel.spec.period
     few_points = sum(len(s.drawn) for s in panel.series) <= 24
     for index, series in enumerate(panel.series):
         drawn = series.drawn
         colour = _colour(series, index)
-        x = [p.x for p in drawn]
-        y = [p.y for p in drawn]
+        x, y = _axis_points(drawn, period)
+        xs, ys = _broken_line(drawn, period)
         if len(drawn) > DENSE_SERIES:
-            ax.plot(x, y, color=colour, linewidth=1.4, label=series.label)
+            ax.plot(xs, ys, color=colour, linewidth=1.4, label=series.label)
             markers = ax.scatter(x, y, s=5, color=colour, edgecolors="none", zorder=3)
         else:
-            ax.plot(x, y, color=colour, linewidth=0.8, linestyle=":")
+            ax.plot(xs, ys, color=colour, linewidth=0.9, linestyle=":")
             markers = ax.scatter(x, y, s=44, color=colour, edgecolors="white", zorder=3, label=series.label,
                                  marker="o" if index == 0 else "D")
         markers.set_urls([linkable(p.url) for p in drawn])
         markers.set_gid(f"{series.key}-points")
         if few_points:
-            for point in drawn:
-                ax.annotate(_value_text(point.y, point.qualifier), (point.x, point.y), textcoords="offset points",
+            for point, px, py in zip(drawn, x, y, strict=True):
+                ax.annotate(_value_text(point.y, point.qualifier), (px, py), textcoords="offset points",
                             xytext=(0, 7), ha="center", fontsize=8, color=colour)
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    ax.margins(x=0.04, y=0.12)
+    ax.margins(y=0.12)
+
+
+def _axis_points(points: tuple[Point, ...], period: str) -> tuple[list[float], list[float]]:
+    """Axis positions of points: a month's figure in the middle of its month, a day's on its day."""
+    position = _mid_month if period == "month" else date2num
+    return [float(position(p.x)) for p in points], [float(p.y or 0.0) for p in points]
+
+
+def _broken_line(points: tuple[Point, ...], period: str) -> tuple[list[float], list[float]]:
+    """The line through `points` with a break (NaN) between two points that are not consecutive
+    periods, so the line stops at a missing month instead of bridging it."""
+    x, y = _axis_points(points, period)
+    xs: list[float] = []
+    ys: list[float] = []
+    for i, point in enumerate(points):
+        if i and next_period(points[i - 1].x, period) != point.x:
+            xs.append(math.nan)
+            ys.append(math.nan)
+        xs.append(x[i])
+        ys.append(y[i])
+    return xs, ys
 
 
 def _value_text(value: float | None, qualifier: str | None) -> str:
     if value is None:
         return ""
-    return QUALIFIER_MARKS.get(qualifier or "", "") + number_text(value)
+    return QUALIFIER_MARKS.get(qualifier or "", "") + rounded_text(value)

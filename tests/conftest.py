@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 REPO = Path(__file__).resolve().parents[1]
+DEMO_STDOUT = "demo-stdout.txt"
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +48,7 @@ def demo_home(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -
     """A BULLETINS_HOME filled once per session by the real `bulletins demo` (the bundled archive).
 
     Read-only for tests: open `demo_home / "warehouse.duckdb"` with read_only=True, never write.
+    What the demo printed is in `demo_home.parent / DEMO_STDOUT`.
     """
     home = tmp_path_factory.mktemp("demo") / "home"
     saved = {name: os.environ.get(name) for name in _DEMO_ENV}
@@ -53,7 +57,10 @@ def demo_home(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -
         from flows.demo import run_demo
         from flows.settings import Settings
 
-        exit_code = run_demo(Settings.from_env())
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exit_code = run_demo(Settings.from_env())
+        (home.parent / DEMO_STDOUT).write_text(printed.getvalue(), encoding="utf-8")
         assert exit_code == 0, "the demo run failed; run `bulletins demo` to see why"
         yield home
     finally:
@@ -66,4 +73,5 @@ def demo_home(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -
 
 # Variables the demo sets for its loopback servers; restored after the demo fixture.
 _DEMO_ENV = ("BULLETINS_HOME", "BULLETINS_ISW_BASE_URL", "BULLETINS_GENSTAFF_BASE_URL",
-             "BULLETINS_UKMOD_X_API_URL", "BULLETINS_UKMOD_X_BEARER_TOKEN")
+             "BULLETINS_UKMOD_X_API_URL", "BULLETINS_UKMOD_X_BEARER_TOKEN", "BULLETINS_ALERT_URL",
+             "PREFECT_LOGGING_LEVEL")

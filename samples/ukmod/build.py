@@ -2,10 +2,10 @@
 
     .venv/bin/python samples/ukmod/build.py && .venv/bin/python samples/ukmod/render.py
 
-Every update below is written by us in the MoD's manner, carrying real figures (monthly averages
-computed from the General Staff's daily counts the way the MoD does). Three updates exist only as
-images (rendered from images/*.txt by render.py); four are in alt text (their images are rendered
-from the same words, images/card-*.txt, written here), four in the post text.
+Every update below is written by us in the MoD's manner, carrying the figures MoD updates stated in
+2024-2025 (samples/facts/, checked by tests/samples/test_facts.py) and two earlier ones. Three
+updates exist only as images (rendered from images/*.txt by render.py); five are in alt text (their
+images are rendered from the same words, images/card-*.txt, written here), six in the post text.
 Outputs: timeline/posts.json (one X API page holding every post; samples/ukmod/loopback.py pages
 it), users/DefenceHQ.json (the user lookup answer) and rss/DefenceHQ.xml.
 """
@@ -70,6 +70,13 @@ POSTS: list[SamplePost] = [
         "likely falls on newly mobilised reservists and on convicts recruited by Wagner.\n\n" + LANGUAGE_NOTE,
     ),
     SamplePost(
+        at("2024-04-07", 8, 0),
+        wrapper("07 April 2024")
+        + "\n\nIn March 2024, Russian casualties averaged 913 per day, according to the Ukrainian General "
+        "Staff's figures, a little below the February average. Russian assaults west of Avdiivka have "
+        "almost certainly continued at a high cost in personnel.\n\n" + LANGUAGE_NOTE,
+    ),
+    SamplePost(
         at("2024-05-04"),
         wrapper("04 May 2024", separator=" – ") + "\n\n" + LANGUAGE_NOTE,
         alt_text=(
@@ -80,29 +87,38 @@ POSTS: list[SamplePost] = [
         image="card-2024-05-04.png",
     ),
     SamplePost(
-        at("2024-06-02", 6, 45),
-        wrapper("02 June 2024", separator=" – ")
-        + "\n\nRussian casualties in May 2024 very likely averaged 1,256 per day, the highest monthly "
-        "average of the war so far. Russian offensive operations around Kharkiv are almost certainly "
-        "the main cause.\n\n" + LANGUAGE_NOTE,
-    ),
-    SamplePost(at("2024-10-01"), wrapper("01 October 2024") + "\n\n" + LANGUAGE_NOTE, image="2024-10-01.png"),
-    SamplePost(
-        at("2024-12-03", 8, 10),
-        wrapper("03 December 2024", separator="–") + " " + LANGUAGE_NOTE,
-        image="2024-12-03.png",
-    ),
-    SamplePost(
-        at("2025-01-04"),
-        wrapper("04 January 2025") + "\n\n" + LANGUAGE_NOTE,
+        at("2024-07-12", 7, 45),
+        wrapper("12 July 2024", separator=" – ") + "\n\n" + LANGUAGE_NOTE,
         alt_text=(
-            "Russian casualties in December 2024 averaged 1,570 per day, a new monthly high. Across 2024 "
-            "Russia likely suffered approximately 430,000 casualties, more than in 2022 and 2023 combined."
+            "Russian casualties likely averaged 1,262 per day in May 2024 and 1,163 per day in June 2024, "
+            "the two highest monthly averages of the war so far. The offensive north of Kharkiv is almost "
+            "certainly the main cause of the rise."
         ),
-        image="card-2025-01-04.png",
+        image="card-2024-07-12.png",
+    ),
+    SamplePost(at("2024-10-07"), wrapper("07 October 2024") + "\n\n" + LANGUAGE_NOTE, image="2024-10-07.png"),
+    SamplePost(
+        at("2025-03-04", 8, 10),
+        wrapper("04 March 2025", separator="–") + " " + LANGUAGE_NOTE,
+        image="2025-03-04.png",
+    ),
+    SamplePost(
+        at("2025-03-14", 9, 20),
+        wrapper("14 March 2025")
+        + "\n\nRussia has highly likely suffered over 900,000 casualties (killed and wounded) since the start "
+        "of the full-scale invasion, more than in any conflict Russia has fought since the Second World "
+        "War.\n\n" + LANGUAGE_NOTE,
     ),
     SamplePost(
         at("2025-04-05"), wrapper("05 April 2025") + "\n\n" + LANGUAGE_NOTE, image="2025-04-05.png", in_rss=True
+    ),
+    SamplePost(
+        at("2025-05-03"),
+        wrapper("03 May 2025")
+        + "\n\nRussia has likely suffered approximately 950,000 casualties since February 2022. Of these, "
+        "approximately 160,000 were sustained in January-April 2025. Russian casualties in April 2025 "
+        "averaged approximately 1,200 per day.\n\n" + LANGUAGE_NOTE,
+        in_rss=True,
     ),
     SamplePost(
         at("2025-05-06", 11, 0),
@@ -110,30 +126,40 @@ POSTS: list[SamplePost] = [
         "defence interceptors for Ukraine this year. #StandWithUkraine",
         in_rss=True,
     ),
-    SamplePost(
-        at("2025-05-07"),
-        wrapper("07 May 2025")
-        + "\n\nRussia has likely suffered approximately 950,000 casualties since February 2022. Of these, "
-        "approximately 160,000 were sustained in January-April 2025. There is a realistic possibility that "
-        "up to a quarter of a million Russian personnel have been killed.\n\n" + LANGUAGE_NOTE,
-        in_rss=True,
-    ),
     SamplePost(at("2025-05-08"), wrapper("08 May 2025", separator=" – ") + " " + LANGUAGE_NOTE, in_rss=True),
     SamplePost(
-        at("2025-07-03"),
-        wrapper("03 July 2025") + "\n\n" + LANGUAGE_NOTE,
+        at("2025-06-03"),
+        wrapper("03 June 2025") + "\n\n" + LANGUAGE_NOTE,
         alt_text=(
-            "Russian casualties in June 2025 averaged 1,081 per day. Total Russian casualties since the "
-            "start of the full-scale invasion are now likely over one million."
+            "Russia has likely suffered approximately 980,000 casualties (killed and wounded) since February "
+            "2022. Total Russian casualties will likely pass one million in the coming weeks."
         ),
-        image="card-2025-07-03.png",
+        image="card-2025-06-03.png",
         in_rss=True,
     ),
     SamplePost(
-        at("2025-10-02", 7, 50),
-        wrapper("02 October 2025", separator=" – ")
+        at("2025-07-11", 7, 50),
+        wrapper("11 July 2025", separator=" – ")
+        + "\n\nThroughout June 2025, the average daily Russian casualty rate was 1,080, based on the Ukrainian "
+        "General Staff's figures.\n\n" + LANGUAGE_NOTE,
+        in_rss=True,
+    ),
+    SamplePost(
+        at("2025-08-05"),
+        wrapper("05 August 2025") + "\n\n" + LANGUAGE_NOTE,
+        alt_text=(
+            "Russian casualties in July 2025 averaged 1,072 per day, according to the Ukrainian General "
+            "Staff. Daily losses have fallen for a third month as Russian assaults rely more on small "
+            "infiltration groups."
+        ),
+        image="card-2025-08-05.png",
+        in_rss=True,
+    ),
+    SamplePost(
+        at("2025-10-15", 8, 30),
+        wrapper("15 October 2025", separator=" – ")
         + "\n\nIn September 2025 Russian casualties averaged approximately 950 per day. Russia has highly "
-        "likely suffered approximately 1.1 million casualties since the start of the invasion.\n\n" + LANGUAGE_NOTE,
+        "likely suffered over 1.1 million casualties since the start of the invasion.\n\n" + LANGUAGE_NOTE,
         in_rss=True,
     ),
 ]

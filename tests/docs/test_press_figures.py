@@ -111,6 +111,8 @@ def test_the_cost_per_km2_rose_to_march_2025_then_fell(demo_warehouse: duckdb.Du
     }
     # What the page says in words.
     assert cost["genstaff/ukmod", "2025-03"] > 4 * cost["genstaff/ukmod", "2024-11"]
+    assert cost["genstaff/ukmod", "2024-11"] < cost["genstaff/ukmod", "2025-01"] < cost["genstaff/ukmod", "2025-02"]
+    assert cost["genstaff/isw", "2024-11"] < cost["genstaff/isw", "2025-01"] < cost["genstaff/isw", "2025-03"]
     assert cost["genstaff/isw", "2025-03"] > cost["genstaff/isw", "2025-02"]
     assert cost["genstaff/isw", "2025-05"] < cost["genstaff/isw", "2025-03"]
     assert max(cost, key=cost.__getitem__) == ("genstaff/ukmod", "2025-03")

@@ -69,7 +69,7 @@ def test_a_stored_reading_is_parsed_without_tesseract_and_an_image_without_one_w
 ) -> None:
     store = RawStore(tmp_path / "raw")
     with_reading = put_image(store, "2025-04-05.png", "2025-04-05")
-    without_reading = put_image(store, "2024-12-03.png", "2024-12-03")
+    without_reading = put_image(store, "2025-03-04.png", "2025-03-04")
     text_update = store.put(b"Russian forces likely gained 143 sq km of Ukrainian territory in March 2025.",
                             source="ukmod", url="http://127.0.0.1/update.txt", headers={},
                             fetched_at=datetime.now(UTC), published="2025-04-05")
@@ -140,8 +140,8 @@ def test_ingest_keeps_each_image_reading_and_a_reread_after_a_parser_upgrade_nee
     # The demo archive, with one image printed with OCR damage ("perday") to see the repair kept.
     archive = tmp_path / "archive"
     shutil.copytree(REPO / "samples" / "ukmod", archive, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    damaged = (IMAGES / "2024-10-01.txt").read_text(encoding="utf-8").replace("casualties per day", "casualties perday")
-    (archive / "images" / "2024-10-01.png").write_bytes(render_update_png(damaged))
+    damaged = (IMAGES / "2024-10-07.txt").read_text(encoding="utf-8").replace("casualties per day", "casualties perday")
+    (archive / "images" / "2024-10-07.png").write_bytes(render_update_png(damaged))
     monkeypatch.setenv("BULLETINS_UKMOD_X_BEARER_TOKEN", TOKEN)
     with serve_handler(make_handler(archive, bearer_token=TOKEN)) as url:
         monkeypatch.setenv("BULLETINS_UKMOD_X_API_URL", url)
@@ -153,15 +153,15 @@ def test_ingest_keeps_each_image_reading_and_a_reread_after_a_parser_upgrade_nee
             "SELECT url, sha256, path FROM raw_documents WHERE content_type LIKE 'image/%' ORDER BY url"
         ).fetchall()
     by_name = {url.rsplit("/", 1)[1]: (sha, path) for url, sha, path in images}
-    assert sorted(by_name) == ["2024-10-01.png", "2024-12-03.png", "2025-04-05.png"]
+    assert sorted(by_name) == ["2024-10-07.png", "2025-03-04.png", "2025-04-05.png"]
     readings = {
         name: json.loads((settings.raw_dir / f"{path}.ocr.json").read_text(encoding="utf-8"))
         for name, (_, path) in by_name.items()
     }
     assert len(list(settings.raw_dir.rglob("*.ocr.json"))) == 3  # beside images only, not timeline pages
-    assert "1,271 casualties per day" in readings["2024-10-01.png"]["text"]
-    assert "perday" in readings["2024-10-01.png"]["raw_text"]
-    assert readings["2024-10-01.png"]["repairs"] == [{"kind": "glued_words", "before": "perday", "after": "per day"}]
+    assert "1,271 casualties per day" in readings["2024-10-07.png"]["text"]
+    assert "perday" in readings["2024-10-07.png"]["raw_text"]
+    assert readings["2024-10-07.png"]["repairs"] == [{"kind": "glued_words", "before": "perday", "after": "per day"}]
     assert "143 sq km" in readings["2025-04-05.png"]["text"] and readings["2025-04-05.png"]["repairs"] == []
     assert {r["engine"] for r in readings.values()} == {tesseract_version()}
     assert all(datetime.fromisoformat(r["created_at"]).tzinfo is not None for r in readings.values())
@@ -171,8 +171,8 @@ def test_ingest_keeps_each_image_reading_and_a_reread_after_a_parser_upgrade_nee
     march = settings.raw_dir / f"{by_name['2025-04-05.png'][1]}.ocr.json"
     readings["2025-04-05.png"]["text"] = readings["2025-04-05.png"]["text"].replace("143 sq km", "151 sq km")
     march.write_text(json.dumps(readings["2025-04-05.png"]), encoding="utf-8")
-    december = settings.raw_dir / f"{by_name['2024-12-03.png'][1]}.ocr.json"
-    december.write_text(json.dumps({**readings["2024-12-03.png"], "engine": "tesseract 4.1.1"}), encoding="utf-8")
+    stale_reading = settings.raw_dir / f"{by_name['2025-03-04.png'][1]}.ocr.json"
+    stale_reading.write_text(json.dumps({**readings["2025-03-04.png"], "engine": "tesseract 4.1.1"}), encoding="utf-8")
     image_shas = [sha for sha, _ in by_name.values()]
     with connect(settings.warehouse_path) as con:
         con.execute("DELETE FROM parsed_documents WHERE list_contains(?, sha256)", [image_shas])
@@ -183,8 +183,8 @@ def test_ingest_keeps_each_image_reading_and_a_reread_after_a_parser_upgrade_nee
     runs = ocr.tesseract_runs
     counts = process_batch("ukmod", settings, [], "re-read-after-parser-upgrade", unread).counts
 
-    assert ocr.tesseract_runs == runs + 1  # only the stale December reading was made again
-    assert json.loads(december.read_text(encoding="utf-8"))["engine"] == tesseract_version()
+    assert ocr.tesseract_runs == runs + 1  # only the stale reading (4 March 2025) was made again
+    assert json.loads(stale_reading.read_text(encoding="utf-8"))["engine"] == tesseract_version()
     assert (counts["documents_unread"], counts["documents_fetched"], counts["rows_appended"]) == (0, 0, 1)
     with connect(settings.warehouse_path) as con:
         march_gain = con.execute(

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from markupsafe import escape as page_escape  # the page's templating escapes quotes its own way
 from PIL import Image
 
 from report import ReportFiles, build_report
@@ -93,7 +94,7 @@ def test_each_bar_links_to_its_statement_and_the_table_quotes_it(
         bar = re.search(rf'id="territory_monthly-{source}-{month}">\s*<a xlink:href="([^"]+)"', svg)
         assert bar, f"no linked bar for {source} {month}"
         assert bar.group(1) == escape(url)
-        assert escape(quote) in html
+        assert page_escape(quote) in html
         assert f'<a href="{escape(url)}">' in html
     assert "Russian forces gained 203 square kilometers in March 2025" in html
 
@@ -102,17 +103,19 @@ def test_every_drawn_point_of_the_other_charts_is_a_link(
     demo_report: ReportFiles, demo_db: duckdb.DuckDBPyConnection
 ) -> None:
     html = page(demo_report)
-    (daily, statements, months) = rows(demo_db, """
+    (daily, statements, months, averages) = rows(demo_db, """
         SELECT
             (SELECT count(*) FROM observations_latest
              WHERE source = 'genstaff' AND metric = 'personnel_cumulative' AND subject = 'RU'),
             (SELECT count(*) FROM observations_latest
              WHERE source = 'ukmod' AND metric = 'casualties_cumulative' AND subject = 'RU'),
-            (SELECT count(mod_casualties) + count(isw_casualties) FROM genstaff_monthly_casualties)
+            (SELECT count(mod_casualties) + count(isw_casualties) FROM genstaff_monthly_casualties),
+            (SELECT count(*) FROM mod_monthly_casualties WHERE metric = 'casualties_daily_avg')
+              + (SELECT count(mod_daily_avg) FROM genstaff_monthly_casualties)
     """)[0]
-    assert svg_of(html, "casualties").count("<a xlink:href=") == daily + statements + months
+    assert svg_of(html, "casualties").count("<a xlink:href=") == daily + statements + months + averages
     (ratios,) = rows(demo_db, "SELECT count(casualties_per_km2) FROM casualties_per_km2")[0]
-    assert svg_of(html, "casualties_per_km2").count("<a xlink:href=") == ratios == 5
+    assert svg_of(html, "casualties_per_km2").count("<a xlink:href=") == ratios == 12
 
 
 def test_each_png_opens_at_a_plausible_size(demo_report: ReportFiles) -> None:
@@ -179,4 +182,24 @@ def test_cost_png_carries_the_ratio_of_each_pairing(
     assert november["y"] == pytest.approx(45720 / 700)
     # "over 700 km2" makes the cost per km2 "under" 65.3.
     assert (november["km2_qualifier"], november["qualifier"]) == ("over", "under")
-    assert date.fromisoformat(min(series["genstaff/isw"])) == date(2025, 2, 1)
+    assert date.fromisoformat(min(series["genstaff/isw"])) == date(2024, 11, 1)
+    assert len(series["genstaff/isw"]) == 8 and len(series["genstaff/ukmod"]) == 4
+
+
+def test_the_daily_average_panel_sets_each_mod_statement_beside_the_general_staff_month(
+    demo_report: ReportFiles, demo_db: duckdb.DuckDBPyConnection
+) -> None:
+    averages = plotted(demo_report, "casualties", 2)
+    stated = dict(rows(demo_db, """
+        SELECT CAST(month AS VARCHAR), mod_value FROM mod_monthly_casualties WHERE metric = 'casualties_daily_avg'"""))
+    assert {x: p["y"] for x, p in averages["ukmod"].items()} == stated
+    assert len(stated) == 11  # the months a MoD update of 2024-2025 gave an average for
+    february = averages["ukmod"]["2025-02-01"]
+    assert (february["y"], round(february["genstaff_same_month"], 1)) == (1255, 1306.1)
+    assert len(averages["genstaff"]) == 23  # every month but December 2025 (no report of 1 January 2026)
+
+
+def test_every_chart_of_the_demo_runs_over_2024_and_2025_month_by_month(demo_db: duckdb.DuckDBPyConnection) -> None:
+    from report.data import load_charts, span_of
+
+    assert span_of(load_charts(demo_db)) == (date(2024, 1, 1), date(2025, 12, 1))

@@ -93,4 +93,4 @@ def test_stored_text_is_escaped_and_only_web_addresses_become_links(tmp_path: Pa
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'href="javascript:' not in html
     # A warehouse with territory figures only still draws the other charts, saying they are empty.
-    assert html.count("no figures in the warehouse yet") == 3  # two casualty panels and the cost chart
+    assert html.count("no figures in the warehouse yet") == 4  # three casualty panels and the cost chart

@@ -13,11 +13,11 @@ from extractors.ukmod import discover, image_refs, latest_post_id, parse
 from extractors.ukmod.channels import read_rss_feed, read_timeline_page
 from tests.extractors.ukmod.conftest import ARCHIVE_DIR, TOKEN, ArchiveServer, make_client
 
-NEWEST_ID = "1973656697041846272"  # 02 October 2025
+NEWEST_ID = "1978377805624246272"  # 15 October 2025
 NOT_UPDATE_ID = "1919708720133046272"  # 06 May 2025, the Defence Secretary's post
 IMAGE_ONLY = {
-    "1841017705067446272": date(2024, 10, 1),
-    "1863858206929846272": date(2024, 12, 3),
+    "1843192032261046272": date(2024, 10, 7),
+    "1896835502699446272": date(2025, 3, 4),
     "1908421848069046272": date(2025, 4, 5),
 }
 
@@ -33,9 +33,10 @@ def test_timeline_pages_follow_next_token_and_image_only_updates_become_image_re
         refs = discover(client, archive_server.base_url, bearer_token=TOKEN)
 
     pages = [r for r in refs if r.meta["kind"] == "timeline_page"]
-    # 13 posts served 5 to a page: three pages, the 2nd and 3rd asked for with the previous next_token.
-    assert len(pages) == 3
-    assert [q.get("pagination_token") for q in timeline_requests(archive_server)] == [None, ["page-5"], ["page-10"]]
+    # 16 posts served 5 to a page: four pages, each after the first asked for with the previous next_token.
+    assert len(pages) == 4
+    assert [q.get("pagination_token") for q in timeline_requests(archive_server)] == [
+        None, ["page-5"], ["page-10"], ["page-15"]]
     first = timeline_requests(archive_server)[0]
     assert first["expansions"] == ["attachments.media_keys"]
     assert first["media.fields"] == ["alt_text,url,type"]
@@ -51,9 +52,10 @@ def test_since_id_asks_only_for_newer_posts(archive_server: ArchiveServer) -> No
     with make_client() as client:
         refs = discover(client, archive_server.base_url, bearer_token=TOKEN, since_id=NOT_UPDATE_ID)
         assert [q["since_id"] for q in timeline_requests(archive_server)] == [[NOT_UPDATE_ID]]
-        [page] = refs  # four newer posts on one page; none of them is an image-only update
+        [page] = refs  # five newer posts on one page; none of them is an image-only update
         observations = parse(page.body or b"")
-        assert sorted({o.published_at for o in observations}) == [date(2025, 5, 7), date(2025, 7, 3), date(2025, 10, 2)]
+        assert sorted({o.published_at for o in observations}) == [
+            date(2025, 6, 3), date(2025, 7, 11), date(2025, 8, 5), date(2025, 10, 15)]
         # A daily run right after: nothing new, nothing to store.
         assert discover(client, archive_server.base_url, bearer_token=TOKEN, since_id=NEWEST_ID) == []
 
@@ -69,7 +71,7 @@ def test_backfill_dates_become_start_and_end_times(archive_server: ArchiveServer
         )
     [query] = timeline_requests(archive_server)
     assert (query["start_time"], query["end_time"]) == (["2024-10-01T00:00:00Z"], ["2024-12-31T23:59:59Z"])
-    assert sorted(r.published for r in refs if r.meta["kind"] == "image") == [date(2024, 10, 1), date(2024, 12, 3)]
+    assert sorted(r.published for r in refs if r.meta["kind"] == "image") == [date(2024, 10, 7)]
 
 
 def test_429_with_retry_after_is_waited_out_then_the_page_is_read(archive_server: ArchiveServer) -> None:

@@ -36,7 +36,7 @@ def by_post(observations: list[Observation]) -> dict[str, list[dict[str, Any]]]:
 def test_the_archive_has_the_mix_the_demo_needs(expected_posts: dict[str, dict[str, Any]]) -> None:
     kinds = [post["update_in"] for post in expected_posts.values()]
     assert sum(kind in ("text", "alt_text", "image") for kind in kinds) >= 10
-    assert {kinds.count(k) for k in ("text", "alt_text", "image")} >= {3, 4}
+    assert all(kinds.count(k) >= 3 for k in ("text", "alt_text", "image"))
     assert "none" in kinds and "not_update" in kinds
 
 
