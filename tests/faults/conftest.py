@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from tests.faults.harness import (
     write_results,
 )
 
-# Faults are made small and quick: two attempts per request, a read may wait 1 s, an attempt 3 s.
-FAST_HTTP = {"BULLETINS_HTTP_MAX_ATTEMPTS": "2", "BULLETINS_HTTP_TIMEOUT": "1", "BULLETINS_HTTP_DEADLINE": "3"}
+# Faults are made small and quick: two attempts per request, a read may wait 1 s, an attempt 2 s.
+FAST_HTTP = {"BULLETINS_HTTP_MAX_ATTEMPTS": "2", "BULLETINS_HTTP_TIMEOUT": "1", "BULLETINS_HTTP_DEADLINE": "2"}
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +71,16 @@ def baseline(prefect_harness: None, served: FaultyArchive, tmp_path_factory: pyt
 def home(bulletins_home: Path, served: FaultyArchive, monkeypatch: pytest.MonkeyPatch) -> Path:
     _environment(monkeypatch, bulletins_home, served.url)
     return bulletins_home
+
+
+@contextmanager
+def environment(home: Path, base_url: str, **extra: str) -> Iterator[pytest.MonkeyPatch]:
+    """The environment of a row's runs, for fixtures wider than one test."""
+    with pytest.MonkeyPatch.context() as patch:
+        _environment(patch, home, base_url)
+        for name, value in extra.items():
+            patch.setenv(name, value)
+        yield patch
 
 
 def _environment(patch: pytest.MonkeyPatch, home: Path, base_url: str) -> None:

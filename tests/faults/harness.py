@@ -236,12 +236,18 @@ STATEMENT = "value, value_low, value_high, qualifier"
 
 @dataclass(frozen=True)
 class Figures:
-    """What a warehouse holds, comparable across homes and ports."""
+    """What a warehouse holds, comparable across homes and ports (the URL is the last field)."""
 
     latest: frozenset[tuple[Any, ...]]
     rows: frozenset[tuple[Any, ...]]
     row_count: int
     duplicated: int
+
+    def of(self, path: str) -> Figures:
+        """The figures read from the document at URL path `path` (duplicates: the warehouse's)."""
+        latest = frozenset(row for row in self.latest if row[-1] == path)
+        rows = frozenset(row for row in self.rows if row[-1] == path)
+        return Figures(latest, rows, len(rows), self.duplicated)
 
 
 def figures(home: Path) -> Figures:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -24,7 +25,7 @@ import pytest
 
 from flows.archive_server import serve_handler
 from samples.genstaff.api import api_response, load_days
-from tests.faults.conftest import ingest_isw
+from tests.faults.conftest import environment, ingest_isw, report_paths
 from tests.faults.harness import Fault, FaultyArchive, Figures, figures, judge
 
 UNHANDLED = "Flow run encountered an exception"
@@ -35,16 +36,35 @@ def _anomalies(home: Path) -> list[tuple[str, str]]:
         return con.execute("SELECT check_name, detail FROM anomalies ORDER BY detected_at").fetchall()
 
 
-def _row(name: str, test: str, what: str, baseline: Figures, home: Path, faulted: Any, clean: Callable[[], Any],
-         after: Figures) -> None:
-    again = clean()
-    final = figures(home)
-    anomalies = _anomalies(home)
-    verdict = judge(name, test, what, baseline, after, final, first_state=faulted.name, anomalies=len(anomalies))
-    assert not (faulted.message or "").startswith(UNHANDLED), faulted.message  # handled, in one line
-    assert "\n" not in (faulted.message or "")
-    assert (verdict.lost, verdict.duplicated, verdict.converged) == (0, 0, True), verdict
-    assert not again.is_failed(), again.message
+@dataclass
+class Sequence:
+    """Faulted runs one after another on one home, each snapshot kept, then one clean re-run."""
+
+    home: Path
+    states: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Figures] = field(default_factory=dict)
+    anomalies: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    rerun: Any = None
+    final: Figures | None = None
+
+    def faulted(self, name: str, run: Callable[[], Any]) -> None:
+        self.states[name] = run()
+        self.after[name] = figures(self.home)
+        self.anomalies[name] = _anomalies(self.home)
+
+    def clean(self, run: Callable[[], Any]) -> None:
+        self.rerun = run()
+        self.final = figures(self.home)
+
+    def judged(self, name: str, test: str, what: str, baseline: Figures) -> None:
+        state = self.states[name]
+        assert self.final is not None
+        verdict = judge(name, test, what, baseline, self.after[name], self.final, first_state=state.name,
+                        anomalies=len(self.anomalies[name]))
+        assert not (state.message or "").startswith(UNHANDLED), state.message  # handled, in one line
+        assert "\n" not in (state.message or "")
+        assert (verdict.lost, verdict.duplicated, verdict.converged) == (0, 0, True), verdict
+        assert not self.rerun.is_failed(), self.rerun.message
 
 
 # -- General Staff ---------------------------------------------------------------------------------
@@ -136,19 +156,26 @@ def genstaff_baseline(prefect_harness: None, tmp_path_factory: pytest.TempPathFa
     return found
 
 
+@pytest.fixture(scope="module")
+def genstaff_runs(genstaff_baseline: Figures, served: FaultyArchive,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sequence]:
+    runs = Sequence(tmp_path_factory.mktemp("genstaff-faults") / "home")
+    with environment(runs.home, served.url) as patch, _genstaff_api(patch) as api:
+        for name, mangle in GENSTAFF_FAULTS.items():
+            api.answer = _listing_with(mangle)
+            runs.faulted(name, lambda: _ingest("genstaff", **GENSTAFF_RANGE))
+        api.answer = api.clean
+        runs.clean(lambda: _ingest("genstaff", **GENSTAFF_RANGE))
+        yield runs
+
+
 @pytest.mark.parametrize("name", list(GENSTAFF_FAULTS))
 def test_a_malformed_general_staff_page_is_an_anomaly_not_a_crash(
-    genstaff_baseline: Figures, home: Path, monkeypatch: pytest.MonkeyPatch, name: str
+    genstaff_baseline: Figures, genstaff_runs: Sequence, name: str
 ) -> None:
-    with _genstaff_api(monkeypatch) as api:
-        api.answer = _listing_with(GENSTAFF_FAULTS[name])
-        faulted = _ingest("genstaff", **GENSTAFF_RANGE)
-        after = figures(home)
-        api.answer = api.clean
-        _row(name, "test_a_malformed_general_staff_page_is_an_anomaly_not_a_crash",
-             "the page is an anomaly with its reason; the run fails in one line", genstaff_baseline, home, faulted,
-             lambda: _ingest("genstaff", **GENSTAFF_RANGE), after)
-    assert _anomalies(home), "the malformed page must be named in `anomalies`"
+    genstaff_runs.judged(name, "test_a_malformed_general_staff_page_is_an_anomaly_not_a_crash",
+                         "the page is an anomaly with its reason; the run fails in one line", genstaff_baseline)
+    assert genstaff_runs.anomalies[name], "the malformed page must be named in `anomalies`"
 
 
 # -- UK MoD, X API ---------------------------------------------------------------------------------
@@ -214,18 +241,25 @@ def mod_baseline(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory
     return found
 
 
-@pytest.mark.parametrize("name", list(MOD_FAULTS))
-def test_a_malformed_x_api_page_is_an_anomaly_not_a_crash(
-    mod_baseline: Figures, home: Path, monkeypatch: pytest.MonkeyPatch, name: str
-) -> None:
-    with _mod_api(monkeypatch) as api:
-        api.answer = _x_api(MOD_FAULTS[name])
-        faulted = _ingest("ukmod", **MOD_RANGE)
-        after = figures(home)
+@pytest.fixture(scope="module")
+def mod_runs(mod_baseline: Figures, served: FaultyArchive,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sequence]:
+    runs = Sequence(tmp_path_factory.mktemp("mod-faults") / "home")
+    with environment(runs.home, served.url) as patch, _mod_api(patch) as api:
+        for name, mangle in MOD_FAULTS.items():
+            api.answer = _x_api(mangle)
+            runs.faulted(name, lambda: _ingest("ukmod", **MOD_RANGE))
         api.answer = api.clean
-        _row(name, "test_a_malformed_x_api_page_is_an_anomaly_not_a_crash",
-             "named in an anomaly; the posts that can be read load", mod_baseline, home, faulted,
-             lambda: _ingest("ukmod", **MOD_RANGE), after)
+        runs.clean(lambda: _ingest("ukmod", **MOD_RANGE))
+        yield runs
+
+
+@pytest.mark.parametrize("name", list(MOD_FAULTS))
+def test_a_malformed_x_api_page_is_an_anomaly_not_a_crash(mod_baseline: Figures, mod_runs: Sequence,
+                                                          name: str) -> None:
+    mod_runs.judged(name, "test_a_malformed_x_api_page_is_an_anomaly_not_a_crash",
+                    "named in an anomaly; the posts that can be read load", mod_baseline)
+    assert mod_runs.anomalies[name], "the malformed page must be named in `anomalies`"
 
 
 # -- ISW: sitemaps and reports ------------------------------------------------------------------------
@@ -246,35 +280,60 @@ def _sitemap_faults(archive: FaultyArchive) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("name", ["sitemap with an unknown encoding", "entity bomb in a sitemap",
-                                  "external entity in a sitemap"])
-def test_a_hostile_or_broken_sitemap_is_refused_and_named(
-    baseline: Figures, home: Path, archive: FaultyArchive, name: str
-) -> None:
-    archive.fail("/post-sitemap.xml", always=Fault("status", 200, {"Content-Type": "application/xml"},
-                                                   _sitemap_faults(archive)[name]))
-    faulted = ingest_isw()
-    after = figures(home)
-    archive.clear()
-    _row(name, "test_a_hostile_or_broken_sitemap_is_refused_and_named",
-         "refused without expanding anything; named; nothing stored is touched", baseline, home, faulted,
-         ingest_isw, after)
-    assert "root:" not in json.dumps(_anomalies(home))  # /etc/passwd was never read
+SITEMAP_FAULTS = ("sitemap with an unknown encoding", "entity bomb in a sitemap", "external entity in a sitemap")
+REPORT_FAULTS: dict[str, Callable[[bytes], bytes]] = {
+    "report that is not UTF-8": lambda body: body.replace(b"Fighting continued", b"Fighting \xff\xfe continued"),
+    "NUL bytes in a report": lambda body: body.replace(b"Fighting continued", b"Fighting\x00\x00 continued"),
+}
 
 
-@pytest.mark.parametrize(("name", "mangle"), [
-    ("report that is not UTF-8", lambda body: body.replace(b"Fighting continued", b"Fighting \xff\xfe continued")),
-    ("NUL bytes in a report", lambda body: body.replace(b"Fighting continued", b"Fighting\x00\x00 continued")),
-])
+@pytest.fixture(scope="module")
+def isw_runs(baseline: Figures, served: FaultyArchive, archive_dir: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sequence]:
+    """The three sitemap faults one run each, then both report faults in one run, then a clean run."""
+    runs = Sequence(tmp_path_factory.mktemp("isw-faults") / "home")
+    with environment(runs.home, served.url):
+        served.clear()
+        bad_sitemaps = _sitemap_faults(served)
+        for name in SITEMAP_FAULTS:
+            served.fail("/post-sitemap.xml", always=Fault("status", 200, {"Content-Type": "application/xml"},
+                                                          bad_sitemaps[name]))
+            runs.faulted(name, ingest_isw)
+            served.clear()
+        for name, path in zip(REPORT_FAULTS, _report_targets(archive_dir), strict=True):
+            served.fail(path, always=Fault("status", 200, {"Content-Type": "text/html; charset=utf-8"},
+                                           REPORT_FAULTS[name](served.file_for(path))))
+        runs.faulted("bad bytes", ingest_isw)
+        served.clear()
+        runs.clean(ingest_isw)
+        yield runs
+
+
+def _report_targets(archive_dir: Path) -> list[str]:
+    return report_paths(archive_dir)[1:3]
+
+
+@pytest.mark.parametrize("name", SITEMAP_FAULTS)
+def test_a_hostile_or_broken_sitemap_is_refused_and_named(baseline: Figures, isw_runs: Sequence, name: str) -> None:
+    isw_runs.judged(name, "test_a_hostile_or_broken_sitemap_is_refused_and_named",
+                    "refused without expanding or reading anything; named; nothing stored is touched", baseline)
+    assert isw_runs.anomalies[name], "the refused sitemap must be named in `anomalies`"
+    assert "root:" not in json.dumps(isw_runs.anomalies[name])  # /etc/passwd was never read
+
+
+@pytest.mark.parametrize("name", list(REPORT_FAULTS))
 def test_a_report_with_bad_bytes_is_read_or_named_never_a_crash(
-    baseline: Figures, home: Path, archive: FaultyArchive, name: str, mangle: Callable[[bytes], bytes],
+    baseline: Figures, isw_runs: Sequence, archive_dir: Path, name: str
 ) -> None:
-    target = next(row[-1] for row in sorted(baseline.latest) if "march-3-2025" in row[-1])
-    archive.fail(target, always=Fault("status", 200, {"Content-Type": "text/html; charset=utf-8"},
-                                      mangle(archive.file_for(target))))
-    faulted = ingest_isw()
-    after = figures(home)
-    archive.clear()
-    _row(name, "test_a_report_with_bad_bytes_is_read_or_named_never_a_crash",
-         "read around the bad bytes (or named); the rest loads", baseline, home, faulted, ingest_isw, after)
-    assert not faulted.is_failed(), faulted.message
+    path = dict(zip(REPORT_FAULTS, _report_targets(archive_dir), strict=True))[name]
+    isw_runs.states[name], isw_runs.after[name] = isw_runs.states["bad bytes"], isw_runs.after["bad bytes"]
+    isw_runs.anomalies[name] = isw_runs.anomalies["bad bytes"]
+    assert isw_runs.final is not None
+    verdict = judge(name, "test_a_report_with_bad_bytes_is_read_or_named_never_a_crash",
+                    "read around the bad bytes; the rest loads", baseline.of(path), isw_runs.after[name].of(path),
+                    isw_runs.final.of(path), first_state=isw_runs.states[name].name)
+    assert (verdict.lost, verdict.duplicated, verdict.converged) == (0, 0, True), verdict
+    read = isw_runs.after[name].of(path).latest == baseline.of(path).latest
+    named = any(path in (detail or "") for _, detail in isw_runs.anomalies[name])
+    assert read or named, "read in spite of the bytes, or named in an anomaly: never silently lost"
+    assert not (isw_runs.states[name].message or "").startswith(UNHANDLED)
