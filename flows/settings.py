@@ -120,7 +120,7 @@ class Settings:
         return {}
 
     def http_client(self, source: str) -> HttpClient:
-        from extractors.http import HttpClient  # requests is not needed by `bulletins parse`
+        from extractors.http import HttpClient  # urllib3 is not needed by `bulletins parse`
 
         return HttpClient(self.allowed_hosts(source), max_attempts=self.http_max_attempts,
                           read_timeout=self.http_timeout_s, deadline=self.http_deadline_s)

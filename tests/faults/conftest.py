@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,11 +95,6 @@ def ingest_isw(**changes: Any) -> Any:
     from flows.ingest import ingest
 
     return ingest(source="isw", **{**ISW_RANGE, **changes}, return_state=True)
-
-
-def copy_archive(archive_dir: Path, target: Path) -> Path:
-    shutil.copytree(archive_dir, target)
-    return target
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

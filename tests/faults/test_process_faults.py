@@ -7,6 +7,8 @@ the real DuckDB file and the session's Prefect server.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,16 @@ import pytest
 from tests.faults.conftest import child_env, run_args
 from tests.faults.harness import FaultyArchive, Figures, figures, judge, run_statuses
 from tests.faults.runner import Runner, kill
-from tests.holder import held_open
 
+REPO = Path(__file__).resolve().parents[2]
+READER = """
+import sys, time
+from pathlib import Path
+from warehouse.db import connect
+with connect(Path(sys.argv[1]), read_only=True, lock_timeout=30) as con:
+    con.execute("SELECT count(*) FROM observations").fetchall()
+    time.sleep(2.0)
+"""
 KILLS = 10
 MAX_CYCLES = 30
 
@@ -115,10 +125,12 @@ def test_a_reader_taking_the_lock_mid_run_makes_the_run_wait_not_fail(
         if child.log.exists() and "documents to look at" in child.log.read_text(errors="replace"):
             break
         time.sleep(0.02)
-    with held_open(home / "warehouse.duckdb", read_only=True) as reader:
-        reader.query("SELECT count(*) FROM ingest_runs")
-        time.sleep(2.0)
-        still_running = child.outcome() is None
+    # The reader waits its turn for the lock as any careful client does (warehouse.db.connect), then
+    # keeps the file for 2 s: every later open of the run must wait for it.
+    reader = subprocess.run([sys.executable, "-c", READER, str(home / "warehouse.duckdb")], capture_output=True,
+                            text=True, timeout=120, cwd=REPO)
+    still_running = child.outcome() is None
+    assert reader.returncode == 0, reader.stderr
     status = runner.wait(child)
     after = figures(home)
     _finish_cleanly(runner, env)
