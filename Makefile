@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench schema-doc install system-deps test-deps clean
+.PHONY: demo test lint bench schema-doc install system-deps test-deps postgres-deps clean
 
 demo: install
 	$(BIN)/bulletins demo
@@ -21,6 +21,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_after_load.py
+	$(BIN)/python bench/bench_warehouses.py
 
 # docs/schema.md, the data dictionary, from the comments the migrations write.
 schema-doc: install
@@ -52,7 +53,7 @@ system-deps:
 
 # Headless Chromium loads the Data Docs in a test (tests/chromium.py), as a reader's browser would.
 # Only the tests need it, so only `make test` installs it.
-test-deps:
+test-deps: postgres-deps
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing chromium and chromium-driver (Debian packages)"; \
@@ -61,6 +62,20 @@ test-deps:
 	else \
 		echo "note: chromium is not installed; the Data Docs browser tests will be skipped."; \
 		echo "      install it with: sudo apt-get install chromium chromium-driver"; \
+	fi
+
+# PostgreSQL (Debian's postgresql) is what the distributed tests start for themselves: the catalog
+# of a DuckLake warehouse and the Prefect server's database. Nothing else needs it (`make demo`
+# runs without a server); without it those tests are skipped, and fail under .ci/run.
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing postgresql (Debian package) for the distributed tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+		|| echo "warning: could not install postgresql; the distributed tests will be skipped"; \
+	else \
+		echo "note: PostgreSQL is not installed; the distributed tests (tests/distributed) will be skipped."; \
+		echo "      install it with: sudo apt-get install postgresql"; \
 	fi
 
 clean:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from flows.settings import Settings
-from warehouse.errors import WarehouseLocked
+from warehouse.errors import WarehouseConfigError, WarehouseLocked
 
 SOURCES = ("isw", "ukmod", "genstaff", "curated")
 PARSE_SOURCES = ("isw", "ukmod", "genstaff")
@@ -30,6 +30,7 @@ EPILOG = """examples:
   bulletins quarantine release 3f9a1c2b7d10 --note "checked against the MoD post"
   bulletins report
   bulletins demo
+  bulletins serve
 """
 
 
@@ -48,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseLocked as error:
         print(f"bulletins: {error}", file=sys.stderr)
         return 1
+    except WarehouseConfigError as error:
+        print(f"bulletins: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -90,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--output", type=Path, metavar="FILE", help="write the result to FILE instead of stdout")
     sql.add_argument("--max-rows", type=int, default=200, help="rows shown by --format table (default 200)")
     sql.set_defaults(handler=_sql)
+
+    serve = commands.add_parser(
+        "serve", help="run every deployment of prefect.yaml on its schedule from this one process",
+        epilog="example: PREFECT_API_URL=http://127.0.0.1:4200/api bulletins serve   (README: Scheduling)",
+    )
+    serve.add_argument("--limit", type=int, default=None, metavar="N",
+                       help="at most N flow runs at once (default: no limit; one per source always holds)")
+    serve.set_defaults(handler=_serve)
 
     demo = commands.add_parser("demo", help="serve the bundled sample archive on 127.0.0.1 and ingest it",
                                epilog="example: bulletins demo")
@@ -189,6 +201,15 @@ def _run_flow(source: str, **parameters: object) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    configure_prefect(settings)
+    from flows.serve import serve_all
+
+    serve_all(limit=args.limit)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
 
@@ -199,18 +220,20 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    warehouse = settings.warehouse
     # The analyst copy, when there is one, so the report never waits on the pipeline's write lock.
-    database = settings.analyst_path if settings.analyst_path.exists() else settings.warehouse_path
-    if not database.exists():
+    database = warehouse.describe() if warehouse.is_lake else (
+        settings.analyst_path if settings.analyst_path.exists() else settings.warehouse_path)
+    if not warehouse.exists():
         raise UsageError(f"no warehouse at {database}: run `bulletins demo` or an ingest first")
     import duckdb
 
     from report import NoFiguresError, build_report
-    from warehouse.db import connect
+    from warehouse.analyst_copy import connect_for_analysts
 
     output = args.output or settings.reports_dir
     try:
-        with connect(database, read_only=True) as con:
+        with connect_for_analysts(warehouse) as con:
             files = build_report(con, output)
     except NoFiguresError as error:
         raise UsageError(f"{error} ({database}): run `bulletins demo` or an ingest first") from None
@@ -243,9 +266,9 @@ def _quarantine(args: argparse.Namespace) -> int:
     from warehouse.db import connect
 
     settings = Settings.from_env()
-    if not settings.warehouse_path.exists():
+    if not settings.warehouse.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run `bulletins demo` or an ingest first")
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse, read_only=True) as con:
         rows = open_quarantine(con, source=args.source, include_resolved=args.all)
     if rows.empty:
         print("no quarantined rows" + ("" if args.all else " waiting for review"))
@@ -259,7 +282,7 @@ def _quarantine(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     from flows.review import ReviewError, release
-    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.analyst_copy import publish_for_analysts
     from warehouse.db import connect
 
     settings = Settings.from_env()
@@ -267,8 +290,8 @@ def _release(args: argparse.Namespace) -> int:
         released = release(settings, args.quarantine_id, note=args.note)
     except ReviewError as error:
         raise UsageError(str(error)) from None
-    with connect(settings.warehouse_path) as con:
-        publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+    with connect(settings.warehouse) as con:
+        publish_for_analysts(con, settings.warehouse)
     stored = (f"stored as version {released.version}" if released.version
               else "it repeats the figure in force, so no new version was needed")
     print(f"released {released.quarantine_id}: {stored}")

@@ -135,7 +135,7 @@ def _free_or_any(port: int) -> int:
 def print_figures(settings: Settings) -> None:
     from warehouse.db import connect
 
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse, read_only=True) as con:
         print("\nTerritory gained per month (current figures):")
         con.sql(MONTHLY_FIGURES).show(max_width=160)
         print("Figures from the bulletins and press (current values):")
@@ -146,7 +146,9 @@ def print_figures(settings: Settings) -> None:
         con.sql(COST_PER_KM2).show(max_rows=30, max_width=200)
         rows = con.execute("SELECT count(*) FROM observations").fetchone()
         print(f"observations stored: {rows[0] if rows else 0} rows in {settings.warehouse_path}")
-    with connect(settings.analyst_path, read_only=True) as con:
+    from warehouse.analyst_copy import connect_for_analysts
+
+    with connect_for_analysts(settings.warehouse) as con:
         from report import build_report
 
         report = build_report(con, settings.reports_dir)

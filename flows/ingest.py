@@ -31,6 +31,7 @@ from extractors.http import FetchError
 from extractors.observation import DocumentRef
 from extractors.sources import source_module
 from flows import pipeline, run_report
+from flows.concurrency import one_run_per_source
 from flows.problems import Problem, RunReport
 from flows.progress import Progress
 from flows.runs import RunSummary, finish_run, incremental_start, start_run
@@ -88,7 +89,7 @@ def process_batch(
     """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread."""
     module = source_module(source)
     store = RawStore(settings.raw_dir)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         validators = latest_validators(con, source)
         parsed_before = already_parsed(con, [v[2] for v in validators.values()], module.PARSER_VERSION)
     with settings.http_client(source) as client:
@@ -97,7 +98,7 @@ def process_batch(
     read_before = {d.sha256 for d in fetched.documents} & parsed_before
     to_parse = [d for d in fetched.documents if d.sha256 not in read_before] + list(stored or [])
     parsed = pipeline.parse_documents(module, to_parse, store)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         usual = run_report.usual_metrics(con, source, module.PARSER_VERSION)
         validated = pipeline.validate_observations(parsed.frame, source=source, today=datetime.now(UTC).date(),
                                                    con=con)
@@ -131,6 +132,7 @@ def process_batch(
 
 
 @flow(name="ingest", log_prints=True)
+@one_run_per_source
 def ingest(
     source: str = "isw",
     date_from: date | None = None,
@@ -162,7 +164,7 @@ def ingest(
     summary.documents_discovered = len(refs)
     logger.info("%s: %d documents to look at", source, len(refs))
 
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         # Documents kept raw but not read by this parser version: OCR failed last time, or the
         # parser was upgraded. They are re-read from the raw store, without the network.
         unread = stored_documents(con, source, unparsed_by=module.PARSER_VERSION)
@@ -195,7 +197,7 @@ def ingest(
         anomalies.append(_unreachable(f"{source}: every one of {len(refs)} documents failed to fetch"))
     max_age = settings.stale_after(source)
     if mode == "incremental" and max_age is not None and not unreachable:
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with connect(settings.warehouse, read_only=True) as con:
             stale = run_report.stale_source(con, source, datetime.now(UTC), max_age)
         anomalies += [stale] if stale else []
 
@@ -229,9 +231,9 @@ def _finish(
 ) -> RunReport:
     """Record the run and its problems, build the reports, alert once, publish the analyst copy."""
     from flows.alerts import deliver_alert, plan_alert, record_alert
-    from warehouse.analyst_copy import publish_analyst_copy
+    from warehouse.analyst_copy import publish_for_analysts
 
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         carried = run_report.open_quarantine_problems(con, summary.source, summary.run_id)
         report = RunReport(
             summary.source, summary.run_id,
@@ -254,10 +256,10 @@ def _finish(
     # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
     delivery = deliver_alert(pending, settings, timeout=settings.alert_timeout_s) if pending else None
     try:
-        with connect(settings.warehouse_path) as con:
+        with connect(settings.warehouse) as con:
             if pending and delivery:
                 record_alert(con, pending, delivery)
-            copy = publish_analyst_copy(con, settings.warehouse_path, settings.analyst_path)
+            copy = publish_for_analysts(con, settings.warehouse)
     except (OSError, duckdb.Error) as error:
         if not is_no_room(error):
             raise
@@ -266,7 +268,8 @@ def _finish(
         raise StorageFull(errno.ENOSPC, f"no room on the disk of {settings.home} to finish the run "
                           f"({' '.join(str(error).split())}): the alert was sent, readers keep the previous "
                           "analyst copy") from None
-    logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
+    if copy is not None:
+        logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report)
     return report
 

@@ -53,7 +53,7 @@ class Revalidation:
 def validate_stored(settings: Settings, source: str, *, today: date | None = None) -> Revalidation:
     """Re-validate the source's current stored figures with the current suite; record the result."""
     run_id = f"validate-{uuid.uuid4().hex[:12]}"
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         frame = con.execute(STORED_ROWS, [source]).df()
         if frame.empty:
             raise ReviewError(f"no stored figures for source {source!r}: run `bulletins ingest --source {source}`")
@@ -87,7 +87,7 @@ class Release:
 def release(settings: Settings, quarantine_id: str, *, note: str | None = None) -> Release:
     """Load one quarantined row after review, as a new version if it changes the series; mark it released."""
     now = datetime.now(UTC)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         row = con.execute("SELECT * FROM quarantine WHERE quarantine_id = ?", [quarantine_id]).df()
         if row.empty:
             raise ReviewError(f"no quarantined row {quarantine_id!r}: `bulletins quarantine` lists them")
@@ -98,10 +98,11 @@ def release(settings: Settings, quarantine_id: str, *, note: str | None = None) 
             frame = row[list(OBSERVATION_FIELDS)]
             appended = append_observations(con, frame, f"release-{quarantine_id}", now)
             version = _stored_version(con, row.iloc[0], now) if appended else None
+            # An appended review event, never an UPDATE (migration 012): `quarantine` shows it.
             con.execute(
-                "UPDATE quarantine SET released_at = ?, released_by = ?, release_note = ?, released_version = ? "
-                "WHERE quarantine_id = ?",
-                [now, getpass.getuser(), note, version, quarantine_id],
+                "INSERT INTO quarantine_releases (quarantine_id, released_at, released_by, release_note, "
+                "released_version) VALUES (?, ?, ?, ?, ?)",
+                [quarantine_id, now, getpass.getuser(), note, version],
             )
             con.execute("COMMIT")
         except Exception:

@@ -44,25 +44,30 @@ class RunSummary:
         return [{"measure": k, "value": str(v)} for k, v in asdict(self).items() if k not in skip]
 
 
+# Runs are appended events, never updated (migration 011): a start row, then a finish row built
+# from it; `ingest_runs` shows each run's latest. A Prefect retry of the same flow run starts once.
 def start_run(settings: Settings, summary: RunSummary, parameters: dict[str, Any]) -> None:
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         con.execute(
-            "INSERT INTO ingest_runs (run_id, source, mode, parameters, started_at, status) "
-            "VALUES (?, ?, ?, ?, ?, 'running') ON CONFLICT DO NOTHING",
+            "INSERT INTO ingest_run_events (run_id, source, mode, parameters, started_at, status) "
+            "SELECT ?, ?, ?, ?, ?, 'running' "
+            "WHERE NOT EXISTS (SELECT 1 FROM ingest_run_events WHERE run_id = ?)",
             [summary.run_id, summary.source, summary.mode, json.dumps(parameters, default=str),
-             datetime.now(UTC)],
+             datetime.now(UTC), summary.run_id],
         )
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     con.execute(
         """
-        UPDATE ingest_runs SET
-            finished_at = ?, status = ?, documents_discovered = ?, documents_fetched = ?,
-            documents_unchanged = ?, documents_failed = ?, observations_parsed = ?,
-            rows_appended = ?, rows_quarantined = ?, rows_warned = ?, watermark = ?, cursor = ?,
-            message = ?, problems = ?
-        WHERE run_id = ?
+        INSERT INTO ingest_run_events BY NAME
+        SELECT run_id, source, mode, parameters, started_at,
+            ? AS finished_at, ? AS status, ? AS documents_discovered, ? AS documents_fetched,
+            ? AS documents_unchanged, ? AS documents_failed, ? AS observations_parsed,
+            ? AS rows_appended, ? AS rows_quarantined, ? AS rows_warned, ? AS watermark, ? AS cursor,
+            ? AS message, ? AS problems
+        FROM ingest_run_events
+        WHERE run_id = ? AND finished_at IS NULL
         """,
         [datetime.now(UTC), summary.status, summary.documents_discovered, summary.documents_fetched,
          summary.documents_unchanged, summary.documents_failed, summary.observations_parsed,
@@ -78,7 +83,7 @@ def incremental_start(settings: Settings, source: str, now: datetime) -> tuple[d
     A run that failed on validation still loaded its good rows and stored its documents, so its
     watermark counts; a run that crashed never recorded one.
     """
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse) as con:
         row = con.execute(
             """
             SELECT max(watermark), arg_max(cursor, finished_at) FILTER (WHERE cursor IS NOT NULL)

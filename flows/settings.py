@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from extractors.http import HttpClient
+    from warehouse.backend import Warehouse
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Settings:
     http_deadline_s: float = 60.0
     # (source, hours): a source with no new document for longer is stale; 0 or absent: never stale.
     stale_after_hours: tuple[tuple[str, float], ...] = (("isw", 36.0), ("ukmod", 36.0), ("genstaff", 36.0))
+    # BULLETINS_WAREHOUSE: unset for the DuckDB file under home, or "ducklake:postgres:..." (warehouse/backend.py).
+    warehouse_url: str | None = None
+    # BULLETINS_LAKE_DATA_PATH: where a DuckLake keeps its Parquet files.
+    lake_data_path: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,7 +74,16 @@ class Settings:
                 for source, hours in defaults.stale_after_hours
             ),
             curated_file=Path(get("BULLETINS_CURATED_FILE", str(defaults.curated_file)) or ""),
+            warehouse_url=get("BULLETINS_WAREHOUSE", None),
+            lake_data_path=get("BULLETINS_LAKE_DATA_PATH", None),
         )
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The warehouse to open with warehouse.db.connect: the DuckDB file under home, or a DuckLake."""
+        from warehouse.backend import Warehouse
+
+        return Warehouse.from_env(self.warehouse_url, self.lake_data_path, self.home)
 
     @property
     def warehouse_path(self) -> Path:

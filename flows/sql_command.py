@@ -93,20 +93,32 @@ def run_sql(
 
 @contextlib.contextmanager
 def open_for_reading(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The analyst copy (else the warehouse), read-only, with DuckDB's guards on (`GUARDS`)."""
-    path = settings.analyst_path
-    if not path.exists():
-        path = settings.warehouse_path
-        print(f"bulletins: no analyst copy at {settings.analyst_path} yet; reading {path} read-only",
-              file=sys.stderr)
+    """What analysts read (analyst_target), read-only, with DuckDB's guards on (`guards`)."""
+    from warehouse.analyst_copy import analyst_target
+    from warehouse.errors import WarehouseConfigError
+
     try:
-        con = connect(path, read_only=True)
-    except (FileNotFoundError, WarehouseLocked, duckdb.Error) as error:
+        target, note = analyst_target(settings.warehouse)
+        if note:
+            print(f"bulletins: {note}", file=sys.stderr)
+        con = connect(target, read_only=True)
+    except (FileNotFoundError, WarehouseLocked, WarehouseConfigError, duckdb.Error) as error:
         raise SqlCommandError(f"bulletins sql: {_one_line(error)}") from None
     with con:
-        for guard in GUARDS:
+        for guard in guards(settings.warehouse.data_path if settings.warehouse.is_lake else None):
             con.execute(guard)
         yield con
+
+
+def guards(lake_data_path: str | None = None) -> list[str]:
+    """DuckDB's guards, in order, lock last (DuckDB then refuses any SET of a setting, so a query
+    cannot lift them). A lake's Parquet files are the one place outside the catalog it may read."""
+    allowed = [f"SET allowed_directories = [{_literal(lake_data_path)}]"] if lake_data_path else []
+    return [*allowed, *GUARDS]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _variable(assignment: str) -> tuple[str, str]:

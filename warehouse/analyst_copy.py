@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import schema_version
+from warehouse.backend import Warehouse
+from warehouse.db import connect, schema_version
 
 COPY_INFO_TABLE = "analyst_copy"
 # The temporary file is named after the process; threads of one process (flows for two sources
@@ -41,6 +42,32 @@ class AnalystCopy:
     published_at: datetime
     size_bytes: int
     seconds: float
+
+
+def publish_for_analysts(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> AnalystCopy | None:
+    """After a load: publish the embedded warehouse's copy. A lake has none to publish: its readers
+    attach it read-only and each query reads the latest committed snapshot, never blocking a writer."""
+    if warehouse.file is None or warehouse.analyst_file is None:
+        return None
+    return publish_analyst_copy(con, warehouse.file, warehouse.analyst_file)
+
+
+def analyst_target(warehouse: Warehouse) -> tuple[Path | Warehouse, str | None]:
+    """What analysts read, and a note when it is not the usual one.
+
+    Embedded: the analyst copy, or before a first copy exists the warehouse file itself (the note
+    says so). DuckLake: the lake itself, attached read-only.
+    """
+    if warehouse.file is None or warehouse.analyst_file is None:
+        return warehouse, None
+    if warehouse.analyst_file.exists():
+        return warehouse.analyst_file, None
+    return warehouse.file, f"no analyst copy at {warehouse.analyst_file} yet; reading {warehouse.file} read-only"
+
+
+def connect_for_analysts(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to what analysts read (analyst_target)."""
+    return connect(analyst_target(warehouse)[0], read_only=True)
 
 
 def publish_analyst_copy(

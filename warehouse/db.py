@@ -2,6 +2,8 @@
 
 Migrations are the numbered files in `migrations/`, applied in order, each in its own
 transaction, and recorded in `schema_migrations`; the schema version is the highest applied.
+The warehouse is the embedded DuckDB file or a DuckLake (warehouse/backend.py); `connect` opens
+either, so everything above this module is one code path.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.backend import Warehouse, commit_with_retries
 from warehouse.errors import LOCK_TIMEOUT_ENV, WarehouseLocked
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -60,7 +63,8 @@ def _included_text(match: re.Match[str]) -> str:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest migration applied to this database, 0 for an empty file."""
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_name = 'schema_migrations' AND table_catalog = current_database()"
     ).fetchone()
     if not exists or exists[0] == 0:
         return 0
@@ -68,45 +72,80 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the file's schema version; return the new version."""
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    INTEGER PRIMARY KEY,
-            name       VARCHAR NOT NULL,
-            applied_at TIMESTAMPTZ NOT NULL
-        )
-        """
-    )
+def migrate(con: duckdb.DuckDBPyConnection, warehouse: Warehouse | None = None) -> int:
+    """Apply every migration newer than the warehouse's schema version; return the new version.
+
+    Each migration re-reads the version inside its own transaction, so two processes migrating a
+    fresh lake at once apply it once: the loser of the race replays, sees it applied, moves on.
+    """
+    warehouse = warehouse or Warehouse()
+    bookkeeping = warehouse.adapt_migration(SCHEMA_MIGRATIONS_TABLE, set())
+    commit_with_retries(con, lambda: _in_transaction(con, bookkeeping), "schema_migrations")
     current = schema_version(con)
-    for migration in migrations():
-        if migration.version <= current:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(migration.sql)
-            con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [migration.version, migration.name, datetime.now(UTC)],
-            )
-            con.execute("COMMIT")
-        except Exception as error:
-            con.execute("ROLLBACK")
-            raise RuntimeError(f"migration {migration.name} failed: {error}") from error
-        current = migration.version
-    return current
+    for migration in (m for m in migrations() if m.version > current):
+        commit_with_retries(con, lambda m=migration: _apply(con, warehouse, m), f"migration {migration.name}")
+    return schema_version(con)
+
+
+SCHEMA_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+)
+"""
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    con.execute("BEGIN TRANSACTION")
+    con.execute(sql)
+    con.execute("COMMIT")
+
+
+def _apply(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, migration: Migration) -> None:
+    con.execute("BEGIN TRANSACTION")
+    if schema_version(con) >= migration.version:
+        con.execute("ROLLBACK")
+        return
+    try:
+        con.execute(warehouse.adapt_migration(migration.sql, _views(con)))
+        con.execute(
+            "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+            [migration.version, migration.name, datetime.now(UTC)],
+        )
+    except duckdb.Error as error:
+        con.execute("ROLLBACK")
+        raise RuntimeError(f"migration {migration.name} failed: {error}") from error
+    con.execute("COMMIT")
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
+    ).fetchall()
+    return {row[0].lower() for row in rows}
 
 
 def connect(
-    path: Path, read_only: bool = False, *, lock_timeout: float | None = None
+    target: Path | Warehouse, read_only: bool = False, *, lock_timeout: float | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a writable connection is migrated to the current schema first.
 
-    Keep write connections short: DuckDB lets one process hold the file for writing. When another
-    process holds it, the open is retried for `lock_timeout` seconds (default: the environment's
+    `target` is the embedded file's path or a `Warehouse` (Settings.warehouse). For the file, keep
+    write connections short: DuckDB lets one process hold it for writing. When another process
+    holds it, the open is retried for `lock_timeout` seconds (default: the environment's
     BULLETINS_LOCK_TIMEOUT, else 30), then `WarehouseLocked` names the process holding it.
+    A lake has no such lock: any number of sessions read and write it at once.
     """
+    warehouse = target if isinstance(target, Warehouse) else Warehouse(file=target)
+    if warehouse.is_lake:
+        con = warehouse.open(read_only=read_only)
+        con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            migrate(con, warehouse)
+        return con
+    path = warehouse.file
+    assert path is not None
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run `bulletins ingest` or `make demo` first")
@@ -114,7 +153,7 @@ def connect(
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only=False, lock_timeout=lock_timeout)
     con.execute("SET TimeZone = 'UTC'")
-    migrate(con)
+    migrate(con, warehouse)
     return con
 
 

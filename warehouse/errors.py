@@ -42,3 +42,7 @@ class StorageFull(OSError):
 
     def __str__(self) -> str:
         return str(self.strerror)  # the message alone, without OSError's "[Errno 28]"
+
+
+class WarehouseConfigError(ValueError):
+    """BULLETINS_WAREHOUSE or BULLETINS_LAKE_DATA_PATH cannot be used; the message says why."""

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from extractors.observation import OBSERVATION_FIELDS, Observation
+from warehouse.backend import commit_with_retries, insert_new, rollback_quietly
 from warehouse.raw_store import StoredDocument, record_documents
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -85,6 +86,11 @@ class LoadResult:
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadResult:
+    """Load the batch in one transaction; on a lake, a commit that lost a race is replayed (bounded)."""
+    return commit_with_retries(con, lambda: _load_once(con, batch), f"{batch.source} batch of run {batch.run_id}")
+
+
+def _load_once(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadResult:
     con.execute("BEGIN TRANSACTION")
     try:
         documents_recorded = record_documents(con, batch.documents, batch.run_id)
@@ -96,7 +102,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadResult:
         rows_appended = append_observations(con, batch.observations, batch.run_id, batch.recorded_at)
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
     return LoadResult(rows_appended, rows_quarantined, documents_recorded)
 
@@ -140,15 +146,16 @@ def _record_fetch_attempts(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> 
 
 
 def _record_parsed(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
+    # The keys are kept here, not by constraints (a lake has none): a pair already recorded is skipped.
     if batch.document_metrics:
-        con.executemany("INSERT INTO parsed_document_metrics VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        [list(row) for row in batch.document_metrics])
+        metrics = pd.DataFrame(batch.document_metrics, columns=["sha256", "parser_version", "metric"])
+        insert_new(con, "parsed_document_metrics", metrics.drop_duplicates(), ["sha256", "parser_version", "metric"])
     if not batch.parsed:
         return
-    con.executemany(
-        "INSERT INTO parsed_documents VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [[sha, version, batch.run_id, batch.recorded_at, count] for sha, version, count in batch.parsed],
-    )
+    parsed = pd.DataFrame(batch.parsed, columns=["sha256", "parser_version", "observations"])
+    parsed = parsed.drop_duplicates(["sha256", "parser_version"]).assign(run_id=batch.run_id,
+                                                                         parsed_at=batch.recorded_at)
+    insert_new(con, "parsed_documents", parsed, ["sha256", "parser_version"])
 
 
 def record_anomalies(
@@ -213,11 +220,11 @@ def _quarantine(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> int:
         before = _count(con, "quarantine")
         con.execute(
             """
-            INSERT INTO quarantine BY NAME
+            INSERT INTO quarantined_rows BY NAME
             SELECT f.*, CAST($run_id AS VARCHAR) AS run_id, CAST($at AS TIMESTAMPTZ) AS quarantined_at
             FROM failed AS f
             WHERE NOT EXISTS (
-                SELECT 1 FROM quarantine AS q
+                SELECT 1 FROM quarantined_rows AS q
                 WHERE q.document_sha256 IS NOT DISTINCT FROM f.document_sha256
                   AND q.parser_version IS NOT DISTINCT FROM f.parser_version
                   AND q.metric IS NOT DISTINCT FROM f.metric

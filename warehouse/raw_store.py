@@ -20,7 +20,9 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from warehouse.backend import insert_new
 from warehouse.errors import StorageFull, is_no_room
 
 TEMP_MARK = ".tmp-"
@@ -146,22 +148,14 @@ def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocum
     """Record fetched documents in `raw_documents`; a body already known at that URL adds nothing."""
     if not documents:
         return 0
-    before = _count(con)
-    con.executemany(
-        """
-        INSERT INTO raw_documents
-            (sha256, source, url, content_type, size_bytes, etag, last_modified, headers, fetched_at, run_id, path,
-             published)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING
-        """,
-        [
-            [d.sha256, d.source, d.url, d.content_type, d.size_bytes, d.etag, d.last_modified,
-             json.dumps(d.headers), d.fetched_at, run_id, d.path, d.published]
-            for d in documents
-        ],
-    )
-    return _count(con) - before
+    frame = pd.DataFrame(
+        [[d.sha256, d.source, d.url, d.content_type, d.size_bytes, d.etag, d.last_modified,
+          json.dumps(d.headers), d.fetched_at, run_id, d.path, d.published] for d in documents],
+        columns=["sha256", "source", "url", "content_type", "size_bytes", "etag", "last_modified", "headers",
+                 "fetched_at", "run_id", "path", "published"],
+    ).drop_duplicates(["sha256", "url"])
+    # The key (sha256, url) is kept here: a lake has no PRIMARY KEY to refuse a repeat.
+    return insert_new(con, "raw_documents", frame, ["sha256", "url"])
 
 
 def latest_validators(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str | None, str | None, str]]:
@@ -176,11 +170,6 @@ def latest_validators(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, 
         [source],
     ).fetchall()
     return {url: (etag, last_modified, sha256) for url, etag, last_modified, sha256 in rows}
-
-
-def _count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM raw_documents").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

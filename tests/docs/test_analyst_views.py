@@ -75,7 +75,7 @@ def test_mod_monthly_casualties_sets_each_mod_month_beside_the_general_staff_mon
 def test_source_freshness_names_the_latest_of_everything_per_source(warehouse: duckdb.DuckDBPyConnection) -> None:
     def run(run_id: str, source: str, hour: int, status: str, message: str) -> None:
         warehouse.execute(
-            "INSERT INTO ingest_runs (run_id, source, mode, started_at, finished_at, status, message) "
+            "INSERT INTO ingest_run_events (run_id, source, mode, started_at, finished_at, status, message) "
             "VALUES (?, ?, 'incremental', ?, ?, ?, ?)",
             [run_id, source, T0.replace(hour=hour),
              None if status == "running" else T0.replace(hour=hour, minute=45), status, message],
@@ -97,7 +97,7 @@ def test_source_freshness_names_the_latest_of_everything_per_source(warehouse: d
                recorded_at=T0.replace(hour=9, minute=6))
     for quarantine_id, hour, reason in (("q-old", 11, "older"), ("q-new", 12, "value out of range")):
         warehouse.execute(
-            "INSERT INTO quarantine (quarantine_id, run_id, quarantined_at, failed_expectations, reason, source, "
+            "INSERT INTO quarantined_rows (quarantine_id, run_id, quarantined_at, failed_expectations, reason, source, "
             "metric) VALUES (?, 'ukmod-1', ?, ['expect_column_values_to_be_between'], ?, 'ukmod', "
             "'casualties_daily_avg')",
             [quarantine_id, T0.replace(hour=hour), reason],

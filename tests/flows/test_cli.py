@@ -66,7 +66,7 @@ def stored_home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     with connect(home / "warehouse.duckdb") as con:
         con.execute(
-            "INSERT INTO ingest_runs (run_id, source, mode, started_at, status) "
+            "INSERT INTO ingest_run_events (run_id, source, mode, started_at, status) "
             "VALUES ('r1', 'isw', 'backfill', now(), 'completed')"
         )
     return home
