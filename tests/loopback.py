@@ -99,6 +99,8 @@ class LoopbackServer:
     def __enter__(self) -> LoopbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
+        # A client hanging up on a fault is the point of the fault, not a traceback on stderr.
+        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="loopback-http", daemon=True)
         self._thread.start()
         return self

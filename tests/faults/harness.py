@@ -148,6 +148,8 @@ class FaultyArchive:
     def __enter__(self) -> FaultyArchive:
         httpd = make_archive_server(self.root)
         httpd.RequestHandlerClass = _faulty_handler(httpd.RequestHandlerClass, self)  # type: ignore[arg-type]
+        # A client hanging up on a fault is the point of the fault, not a traceback on stderr.
+        httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._served = contextlib.ExitStack()
         self.url = self._served.enter_context(serve_in_thread(httpd))
         return self
