@@ -72,7 +72,8 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(
     final = figures(home)
     verdict = judge("kill -9 at random points", "test_kill_9_at_random_points_loses_and_duplicates_nothing",
                     f"{len(killed_after)} kills; the next run picks up", baseline, after_kills, final,
-                    kills=len(killed_after), finished_between=finished, killed_after_s=killed_after)
+                    kills=len(killed_after), finished_between=finished, killed_after_s=killed_after,
+                    rows_stored_between_kills=after_kills.row_count)
     assert (verdict.lost, verdict.duplicated, verdict.converged) == (0, 0, True), verdict
     assert _leftovers(home) == []
 
