@@ -25,6 +25,8 @@ METRICS: dict[str, str] = {
     "casualties_in_period": "persons",
     "casualties_daily_avg": "persons_per_day",
     "casualties_per_km2": "persons_per_km2",
+    # One day's losses ("1,950 casualties on a single day"): period_start = period_end = that day.
+    "casualties_single_day": "persons",
     # Troops a country sent (curated press figures, e.g. North Korea's in Kursk).
     "troops_deployed": "persons",
 }
@@ -34,7 +36,7 @@ GENSTAFF_METRIC_SUFFIX = "_cumulative"
 
 UNITS = ("km2", "km2_per_day", "persons", "persons_per_day", "persons_per_km2", "count")
 QUALIFIERS = ("exact", "approximately", "over", "under", "up_to", "range")
-ASSESSMENTS = ("assessed", "claimed")
+ASSESSMENTS = ("assessed", "claimed", "forecast")
 SUBJECTS = ("RU", "UA", "KP")
 
 

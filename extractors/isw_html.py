@@ -13,7 +13,7 @@ the spacing its date searches see the same whatever was removed around them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import NamedTuple
 
@@ -22,7 +22,7 @@ from lxml.etree import HTMLParser
 from lxml.etree import _Element as Element
 
 from extractors.isw_discover import report_date_from_url
-from extractors.periods import MONTH, parse_date
+from extractors.reading.periods import MONTH, parse_date
 
 
 class Container(NamedTuple):
@@ -62,13 +62,18 @@ _REMOVED = "isw-removed"
 _LINE_BREAK = "isw-line-break"
 _WITH_CLASS = etree.XPath("//*[contains(@class, $name)]")
 
-FOOTNOTE_MARKER = re.compile(r"\s*\[(?:\d{1,3}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\]")
-_ENDNOTE_LINE = re.compile(r"^\s*\[(?:\d{1,3}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\]")
+# ISW numbers its footnotes up to the hundreds, the mirror in roman numerals ("[dlxxxvii]" is 587).
+FOOTNOTE_MARKER = re.compile(r"\s*\[(?:\d{1,3}|[ivxlcdm]{1,10}|[IVXLCDM]{1,10})\]")
+_ENDNOTE_LINE = re.compile(r"^\s*\[(?:\d{1,3}|[ivxlcdm]{1,10}|[IVXLCDM]{1,10})\]")
+# Links pasted into the text (endnotes run into a paragraph, a feed's inline sources) are no prose.
+_URL = re.compile(r"\s*\bhttps?://\S+")
+_LEFT_BY_LINKS = re.compile(r"(?:\s[;,|](?=\s|$))+")  # the separators a list of links leaves behind
 _ENDNOTES_HEADING = re.compile(r"^\s*(?:endnotes|notes|sources|citations)\s*:?\s*$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z'’ -]{2,60}):\s")
 _HEADER_DATE = re.compile(
     rf"(?P<date>{MONTH}\s+\d{{1,2}},?\s+20\d\d),?\s+\d{{1,2}}(?::\d{{2}})?\s*[ap]\.?m\.?\s*(?:ET|EST|EDT)\b"
 )
+_TITLE_DATE = re.compile(rf"Campaign\s+Assessment,?\s+(?P<date>{MONTH}\s+\d{{1,2}},?\s+20\d\d)")
 # A declared encoding: an XML declaration in the first 1 KB, else a <meta ... charset=...> near the top.
 _XML_ENCODING = re.compile(rb"^\s*<\?.*encoding=['\"](.*?)['\"].*\?>", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"<\s*meta[^>]+charset\s*=\s*[\"']?([^>]*?)[ /;'\">]", re.IGNORECASE)
@@ -175,25 +180,44 @@ def _remove(elements: Iterable[Element]) -> None:
 
 
 def find_article_body(root: Element, html: bytes | None = None) -> Element | None:
-    """The element holding the report: a known container, else the largest block of <p>s.
-    Removes the page's scripts, navigation and other noise first. `html`, the page's bytes, only
-    lets containers whose class is absent from the page be skipped."""
+    """The element holding the report: a known container holding most of the page's paragraph
+    text, else the deepest element that holds most of it (a layout that splits the report into
+    section blocks: Toplines, Key Takeaways, one block per axis). Removes the page's scripts,
+    navigation and other noise first. `html`, the page's bytes, only lets containers whose class is
+    absent from the page be skipped."""
     _remove(root.iter(*_NOISE_TAGS))
+    paragraphs = {paragraph: len(element_text(paragraph, strip=True)) for paragraph in root.iter("p")}
+    total = sum(paragraphs.values())
     for container in BODY_CONTAINERS:
         if html is not None and container.marker not in html:
             continue
-        scored = [(candidate, _paragraph_chars(candidate)) for candidate in _matches(root, container)]
+        scored = [(candidate, _paragraph_chars(candidate, paragraphs)) for candidate in _matches(root, container)]
         best, chars = max(scored, key=lambda pair: pair[1], default=(None, 0))
-        if best is not None and chars >= MIN_BODY_CHARS:
+        if best is not None and chars >= MIN_BODY_CHARS and chars >= _MOST * total:
             return best
-    chars_by_parent: dict[Element, int] = {}
-    for paragraph in root.iter("p"):
-        parent = paragraph.getparent()
-        if parent is not None:
-            chars_by_parent[parent] = chars_by_parent.get(parent, 0) + len(element_text(paragraph, strip=True))
     # Too little paragraph text anywhere (or none): the report is not on this page as we know it.
-    best, chars = max(chars_by_parent.items(), key=lambda pair: pair[1], default=(None, 0))
-    return best if chars >= FALLBACK_MIN_CHARS else None
+    if total < FALLBACK_MIN_CHARS:
+        return None
+    held = _paragraph_chars_held(paragraphs)
+    holding = [element for element, chars in held.items() if chars >= _MOST * total and element is not root]
+    return max(holding, key=_depth, default=root)
+
+
+# A report's container holds at least this share of the page's paragraph text (noise removed).
+_MOST = 0.6
+
+
+def _paragraph_chars_held(paragraphs: dict[Element, int]) -> dict[Element, int]:
+    """For each element, the characters of the paragraphs inside it."""
+    held: dict[Element, int] = {}
+    for paragraph, chars in paragraphs.items():
+        for ancestor in paragraph.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + chars
+    return held
+
+
+def _depth(element: Element) -> int:
+    return sum(1 for _ in element.iterancestors())
 
 
 def _matches(root: Element, container: Container) -> list[Element]:
@@ -211,11 +235,11 @@ def _matches(root: Element, container: Container) -> list[Element]:
     return [e for e in candidates if any(a.tag == container.inside for a in e.iterancestors())]
 
 
-def _paragraph_chars(element: Element) -> int:
+def _paragraph_chars(element: Element, chars_of: dict[Element, int]) -> int:
     paragraphs = list(element.iterdescendants("p"))
     if not paragraphs:  # old pages with <br>-separated text and no <p>
         return len(element_text(element, strip=True))
-    return sum(len(element_text(p, strip=True)) for p in paragraphs)
+    return sum(chars_of.get(p, 0) for p in paragraphs)
 
 
 def article_blocks(article: Element) -> list[tuple[str | None, str]]:
@@ -228,25 +252,42 @@ def article_blocks(article: Element) -> list[tuple[str | None, str]]:
         if FOOTNOTE_MARKER.fullmatch(" " + text) or (marker.tag == "sup" and text.isdigit()):
             _remove([marker])
     elements = [e for e in article.iterdescendants(*_BLOCK_TAGS) if not _holds_blocks(e)] or [article]
+
+    def lines() -> Iterator[tuple[str, bool]]:  # lazily: the endnotes after the report are never read
+        for element in elements:
+            raw = element_text(element)
+            heading = element.tag in _HEADINGS
+            if element is article:
+                yield from ((line, heading) for line in raw.split("\n"))
+            else:
+                yield raw, heading
+
+    return labelled_blocks(lines())
+
+
+def labelled_blocks(lines: Iterable[tuple[str, bool]]) -> list[tuple[str | None, str]]:
+    """(label, cleaned text) of a report's blocks, given as (text, is_heading), up to the endnotes.
+
+    "Unconfirmed claims: ..." labels its own block; such a label standing alone labels the blocks
+    after it until the next heading. The same for every form of a report (HTML, text, Markdown).
+    """
     blocks: list[tuple[str | None, str]] = []
-    heading_label: str | None = None  # "Unconfirmed claims:" standing alone labels the blocks after it
-    for element in elements:
-        raw = element_text(element)
+    heading_label: str | None = None
+    for raw, heading in lines:
         if _ENDNOTES_HEADING.match(raw):
             break
         if _ENDNOTE_LINE.match(raw):
             continue
-        if element.tag in _HEADINGS:
+        if heading:
             heading_label = None
-        for line in raw.split("\n") if element is article else [raw]:
-            text = clean_text(line)
-            if not text:
-                continue
-            label = _LABEL.match(text + " ")
-            if label and label.end() >= len(text):
-                heading_label = label.group("label").lower()
-                continue
-            blocks.append((label.group("label").lower() if label else heading_label, text))
+        text = clean_text(raw)
+        if not text:
+            continue
+        label = _LABEL.match(text + " ")
+        if label and label.end() >= len(text):
+            heading_label = label.group("label").lower()
+            continue
+        blocks.append((label.group("label").lower() if label else heading_label, text))
     return blocks
 
 
@@ -256,9 +297,13 @@ def _holds_blocks(element: Element) -> bool:
 
 def clean_text(text: str) -> str:
     """Whitespace normalised, footnote markers removed ("kilometers.[4]" -> "kilometers.")."""
-    text = " ".join(text.replace("\xa0", " ").split())
-    text = FOOTNOTE_MARKER.sub(lambda m: " " if _glued_to_word(text, m) else "", text)
-    return " ".join(text.split())
+    text = text.replace("\xa0", " ")
+    if "http" in text:  # (a test, not a regex: this runs on every line of every page)
+        text = _LEFT_BY_LINKS.sub("", " ".join(_URL.sub(" ", text).split()))
+    text = " ".join(text.split())
+    if "[" in text:
+        text = " ".join(FOOTNOTE_MARKER.sub(lambda m: " " if _glued_to_word(text, m) else "", text).split())
+    return text
 
 
 def _glued_to_word(text: str, marker: re.Match[str]) -> bool:
@@ -266,7 +311,7 @@ def _glued_to_word(text: str, marker: re.Match[str]) -> bool:
     return bool(after) and after.isalnum()
 
 
-def published_date(root: Element, url: str | None) -> date | None:
+def published_date(root: Element, url: str | None, text: str | None = None) -> date | None:
     """The report's date: page metadata, a <time>, the "March 31, 2025, 6:15pm ET" line, the URL."""
     for attribute in ("property", "name"):
         meta = next((m for m in root.iter("meta") if m.get(attribute) == "article:published_time"), None)
@@ -276,13 +321,21 @@ def published_date(root: Element, url: str | None) -> date | None:
         found = _iso_date(str(time_tag.get("datetime", "")))
         if found:
             return found
-    header = _HEADER_DATE.search(page_text(root)[:20000])
-    if header:
-        try:
-            return parse_date(header.group("date"), date.max)
-        except ValueError:
-            pass
-    return report_date_from_url(url) if url else None
+    header = (text if text is not None else page_text(root))[:20000]
+    return header_date(header) or (report_date_from_url(url) if url else None)
+
+
+def header_date(text: str) -> date | None:
+    """The report's date from its header line ("March 31, 2025, 6:15pm ET") or its title
+    ("Russian Offensive Campaign Assessment, March 31, 2025")."""
+    for pattern in (_HEADER_DATE, _TITLE_DATE):
+        found = pattern.search(text)
+        if found:
+            try:
+                return parse_date(found.group("date"), date.max)
+            except ValueError:
+                continue
+    return None
 
 
 def _iso_date(value: str) -> date | None:

@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--published", type=_date, metavar="YYYY-MM-DD",
                        help="the bulletin's date, if the file lacks it")
     parse.add_argument("--url", help="where the document came from (kept as provenance)")
+    parse.add_argument("--show-unread", action="store_true",
+                       help='also print, as {"kind": "unread", ...} lines, the sentences that look like figures '
+                            "but were not read (no period, a vague one, Ukrainian forces, ...), with the reason")
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.set_defaults(handler=_parse)
 
@@ -154,12 +157,14 @@ def _parse(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             body = path.read_bytes()
-            observations = module.parse(body, url=args.url, published=args.published,
-                                        sha256=hashlib.sha256(body).hexdigest())
+            reading = module.read(body, url=args.url, published=args.published,
+                                  sha256=hashlib.sha256(body).hexdigest())
         except (OSError, ValueError, *getattr(module, "NOT_READ_ERRORS", ())) as error:
             raise UsageError(f"cannot read {path}: {_one_line(error)}") from None
-        for observation in observations:
+        for observation in reading.observations:
             print(observation.to_json())
+        for unread in reading.unread if args.show_unread else ():
+            print(unread.to_json())
     return 0
 
 

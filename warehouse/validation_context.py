@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 
 from extractors.catalogue import SQ_MI_TO_KM2
-from extractors.numbers import NUMBER, parse_number
 from extractors.observation import OBSERVATION_FIELDS
+from extractors.reading.numbers import NUMBER, parse_number
 
 CONTEXT_SQL = (Path(__file__).parent / "sql" / "validation_context.sql").read_text(encoding="utf-8")
 

@@ -41,11 +41,11 @@ from extractors.ukmod.channels import (
     update_text_of,
 )
 from extractors.ukmod.ocr import ImageNotRead, RecognisedText, is_current, ocr_image, read_recognised
-from extractors.ukmod.text import parse_update_text
+from extractors.ukmod.text import read_update_text
 from extractors.ukmod.wrapper import strip_wrapper, update_date
 
 SOURCE = "ukmod"
-PARSER_VERSION = "ukmod-1"
+PARSER_VERSION = "ukmod-2"
 
 # The name of the reading stored beside an image in the raw store: "<image path>.ocr.json".
 RECOGNISED_TEXT_NAME = "ocr.json"
@@ -66,7 +66,7 @@ def document_kind(body: bytes) -> str:
     if body.startswith(_PNG) or body.startswith(_JPEG):
         return "image"
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head == b"{":
+    if head in (b"{", b"["):
         return "json"
     if head == b"<":
         return "rss"
@@ -98,7 +98,7 @@ def parse_recognised(
     recognised: RecognisedText, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
     """Observations of an image's recognised text, dated `published`, else by the wrapper printed in it."""
-    return parse_text(recognised.text, url=url, published=published, sha256=sha256)
+    return read_text(recognised.text, url=url, published=published, sha256=sha256).observations
 
 
 def parse(
@@ -113,27 +113,34 @@ def parse(
     Raises ValueError naming what is wrong for unreadable input or an undatable update text, and
     ImageNotRead when an image cannot be OCR'd.
     """
-    kind = document_kind(body)
-    if kind == "image":
-        return parse_recognised(recognise(body), url=url, published=published, sha256=sha256)
-    if kind == "json":
-        return parse_posts(read_timeline_page(body).posts, sha256=sha256)
-    if kind == "rss":
-        return parse_posts(read_rss_feed(body, url), sha256=sha256)
-    return parse_text(_decode(body), url=url, published=published, sha256=sha256)
+    return read(body, url=url, published=published, sha256=sha256).observations
 
 
 def read(
     body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> Reading:
     """`parse`, with the sentences that look like figures but could not be read (`Reading.unread`)."""
-    return Reading(parse(body, url=url, published=published, sha256=sha256))
+    kind = document_kind(body)
+    if kind == "image":
+        return read_text(recognise(body).text, url=url, published=published, sha256=sha256)
+    if kind == "json":
+        return read_posts(read_timeline_page(body).posts, sha256=sha256)
+    if kind == "rss":
+        return read_posts(read_rss_feed(body, url), sha256=sha256)
+    return read_text(_decode(body), url=url, published=published, sha256=sha256)
 
 
 def parse_text(
     text: str, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
     """Observations of an update text dated `published`, else by the wrapper line in the text."""
+    return read_text(text, url=url, published=published, sha256=sha256).observations
+
+
+def read_text(
+    text: str, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """`parse_text` with the unread candidates."""
     when = published or update_date(text)
     text = strip_wrapper(text)
     if when is None:
@@ -141,20 +148,28 @@ def parse_text(
             "ukmod update text has no date: pass published (--published) or keep its wrapper line "
             "('... situation in Ukraine - 04 May 2024')"
         )
-    return parse_update_text(text, published=when, parser_version=PARSER_VERSION, url=url, sha256=sha256)
+    return read_update_text(text, published=when, parser_version=PARSER_VERSION, url=url, sha256=sha256)
 
 
 def parse_posts(posts: list[Post], *, sha256: str | None = None) -> list[Observation]:
     """Observations of the update posts whose post text or alt text holds the update."""
+    return read_posts(posts, sha256=sha256).observations
+
+
+def read_posts(posts: list[Post], *, sha256: str | None = None) -> Reading:
+    """`parse_posts` with the unread candidates."""
     observations: list[Observation] = []
+    unread = []
     for post in posts:
         chosen = update_text_of(post) if post.is_update else None
         if chosen is None or post.published is None:
             continue
-        observations += parse_update_text(
+        reading = read_update_text(
             chosen[1], published=post.published, parser_version=PARSER_VERSION, url=post.url, sha256=sha256
         )
-    return observations
+        observations += reading.observations
+        unread += reading.unread
+    return Reading(observations, unread)
 
 
 def discover(
@@ -283,7 +298,9 @@ __all__ = [
     "parse_recognised",
     "parse_text",
     "read",
+    "read_posts",
     "read_recognised",
+    "read_text",
     "recognise",
     "recognised_is_current",
 ]

@@ -8,6 +8,7 @@ shared `HttpClient`.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -97,49 +98,81 @@ def post_url(post_id: str) -> str:
 
 
 def read_timeline_page(body: bytes) -> TimelinePage:
-    """An X API v2 timeline page (`data`, `includes.media`, `meta`) as posts.
+    """An X API v2 response as posts: a timeline page (`data` a list) or a single-post lookup
+    (`data` one object), with `includes.media` (alt text, URLs) and, for long posts, the full text
+    in `note_tweet.text`. `errors` beside `data` (a partial response) are ignored; `errors` alone
+    are the reason the page is refused.
 
-    Raises ValueError naming the problem when the body is not such a page (an error object, ...).
+    Raises ValueError naming the problem when the body is not such a response.
     """
     try:
         page = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"X API page is not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError("X API page is nested too deeply to be an API response") from None
     if not isinstance(page, dict) or not ("data" in page or "meta" in page):
-        errors = page.get("errors") or page.get("title") if isinstance(page, dict) else None
-        raise ValueError(f"not an X API timeline page (no data/meta){f': {errors}' if errors else ''}")
+        errors = (page.get("errors") or page.get("title")) if isinstance(page, dict) else None
+        raise ValueError(f"not an X API timeline page (no data/meta){f': {_short(errors)}' if errors else ''}")
+    includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    media_list = includes.get("media") if isinstance(includes.get("media"), list) else []
     media_by_key = {
-        item["media_key"]: Media(
-            key=item["media_key"],
-            kind=item.get("type", "photo"),
-            url=item.get("url"),
-            alt_text=item.get("alt_text"),
+        str(item["media_key"]): Media(
+            key=str(item["media_key"]),
+            kind=_text_or(item.get("type"), "photo"),
+            url=_text_or(item.get("url"), None),
+            alt_text=_unescaped(item.get("alt_text")),
         )
-        for item in page.get("includes", {}).get("media", [])
+        for item in media_list
         if isinstance(item, dict) and "media_key" in item
     }
-    posts = []
-    for tweet in page.get("data") or []:
-        if not isinstance(tweet, dict) or "id" not in tweet or "text" not in tweet:
-            raise ValueError(f"X API post without id/text: {str(tweet)[:120]}")
-        keys = tweet.get("attachments", {}).get("media_keys", [])
-        posts.append(
-            Post(
-                post_id=str(tweet["id"]),
-                text=tweet["text"],
-                created_at=_iso_datetime(tweet.get("created_at")),
-                media=tuple(media_by_key[k] for k in keys if k in media_by_key),
-                url=post_url(str(tweet["id"])),
-            )
-        )
-    meta = page.get("meta", {})
+    data = page.get("data")
+    tweets = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
+    posts = [_post(tweet, media_by_key) for tweet in tweets]
+    meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
     return TimelinePage(
         posts=posts,
-        result_count=int(meta.get("result_count", len(posts))),
-        newest_id=meta.get("newest_id"),
-        oldest_id=meta.get("oldest_id"),
-        next_token=meta.get("next_token"),
+        result_count=_count(meta.get("result_count"), len(posts)),
+        newest_id=_text_or(meta.get("newest_id"), None),
+        oldest_id=_text_or(meta.get("oldest_id"), None),
+        next_token=_text_or(meta.get("next_token"), None),
     )
+
+
+def _post(tweet: object, media_by_key: dict[str, Media]) -> Post:
+    if not isinstance(tweet, dict) or "id" not in tweet or not isinstance(tweet.get("text"), str):
+        raise ValueError(f"X API post without id/text: {_short(tweet)}")
+    note = tweet.get("note_tweet")
+    text = note["text"] if isinstance(note, dict) and isinstance(note.get("text"), str) else tweet["text"]
+    text = html.unescape(text)  # the API escapes &, < and > in post text ("killed &amp; wounded")
+    attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
+    keys = attachments.get("media_keys") if isinstance(attachments.get("media_keys"), list) else []
+    created = tweet.get("created_at")
+    if created is not None and not isinstance(created, str):
+        raise ValueError(f"X API created_at is not an ISO time: {_short(created)}")
+    return Post(
+        post_id=str(tweet["id"]),
+        text=text,
+        created_at=_iso_datetime(created),
+        media=tuple(media_by_key[str(k)] for k in keys if str(k) in media_by_key),
+        url=post_url(str(tweet["id"])),
+    )
+
+
+def _unescaped(value: object) -> str | None:
+    return html.unescape(value) if isinstance(value, str) else None
+
+
+def _text_or(value: object, default: str | None) -> str | None:
+    return value if isinstance(value, str) else default
+
+
+def _count(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _short(value: object) -> str:
+    return str(value)[:120]
 
 
 def user_lookup_url(base_url: str, username: str = X_USERNAME) -> str:
@@ -257,30 +290,42 @@ class _DescriptionReader(HTMLParser):
         self.parts.append(data)
 
 
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 def read_rss_feed(body: bytes, feed_url: str | None = None) -> list[Post]:
-    """The posts of an RSS 2.0 bridge feed; image URLs made absolute against `feed_url`.
+    """The posts of a bridge feed of the account, RSS 2.0 or Atom; image URLs made absolute
+    against `feed_url`.
 
     Parsed with defusedxml (no entity expansion, no external entities). Raises ValueError naming
-    the problem when the body is not an RSS 2.0 feed.
+    the problem when the body is not such a feed.
     """
     try:
         root = SafeElementTree.fromstring(body)
     except Exception as error:  # defusedxml raises ParseError and its own DefusedXmlException family
         raise ValueError(f"RSS feed is not well-formed, safe XML: {error}") from None
     channel = root.find("channel")
-    if root.tag != "rss" or channel is None:
-        raise ValueError(f"not an RSS 2.0 feed: root element is <{root.tag}>")
+    if root.tag == f"{_ATOM}feed":
+        entries = [_atom_entry(entry) for entry in root.findall(f"{_ATOM}entry")]
+    elif root.tag == "rss" and channel is not None:
+        entries = [
+            ((item.findtext("link") or item.findtext("guid") or "").strip(), item.findtext("title") or "",
+             item.findtext("description") or "", item.findtext("pubDate"))
+            for item in channel.findall("item")
+        ]
+    else:
+        tag = root.tag.replace(_ATOM, "")
+        raise ValueError(f"not an RSS 2.0 feed: root element is <{tag}>")
     posts = []
-    for item in channel.findall("item"):
-        link = (item.findtext("link") or item.findtext("guid") or "").strip()
+    for link, title_text, description_html, published_text in entries:
         found = re.search(r"/status(?:es)?/(\d+)", link)
         if not found:
             continue  # a bridge's notice item, not a post
         reader = _DescriptionReader()
-        reader.feed(item.findtext("description") or "")
+        reader.feed(description_html)
         reader.close()
         description = re.sub(r"[ \t]+", " ", "".join(reader.parts)).strip()
-        title = (item.findtext("title") or "").strip()
+        title = title_text.strip()
         text = description if len(description) >= len(title) else title
         post_id = found.group(1)
         media = tuple(
@@ -296,7 +341,7 @@ def read_rss_feed(body: bytes, feed_url: str | None = None) -> list[Post]:
             Post(
                 post_id=post_id,
                 text=text,
-                created_at=_rss_datetime(item.findtext("pubDate")),
+                created_at=_feed_datetime(published_text),
                 media=media,
                 url=post_url(post_id),
             )
@@ -309,13 +354,27 @@ def fetch_rss(client: Client, rss_url: str) -> tuple[bytes, dict[str, str], list
     return result.body, dict(result.headers), read_rss_feed(result.body, rss_url)
 
 
-def _rss_datetime(value: str | None) -> datetime | None:
+def _atom_entry(entry: Any) -> tuple[str, str, str, str | None]:
+    """(link, title, content HTML, published time) of an Atom entry."""
+    links = [link.get("href", "") for link in entry.findall(f"{_ATOM}link")]
+    link = next((href for href in links if "/status" in href), links[0] if links else "")
+    content = entry.findtext(f"{_ATOM}content") or entry.findtext(f"{_ATOM}summary") or ""
+    published = entry.findtext(f"{_ATOM}published") or entry.findtext(f"{_ATOM}updated")
+    return link or (entry.findtext(f"{_ATOM}id") or ""), entry.findtext(f"{_ATOM}title") or "", content, published
+
+
+def _feed_datetime(value: str | None) -> datetime | None:
+    """An RSS pubDate (RFC 822) or an Atom time (ISO 8601)."""
     if not value or not value.strip():
         return None
+    text = value.strip()
     try:
-        moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"RSS pubDate is not an RFC 822 date: {value!r}") from None
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"feed date is neither an RFC 822 nor an ISO 8601 time: {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -12,7 +12,7 @@ new Tesseract or new settings (`is_current`) read the image again.
 Repairs, each recorded so the stored text says what was changed:
 - "hyphenation": a word broken across lines ("Ukrain-\\nian" -> "Ukrainian");
 - "glued_number": a number run into the next word ("899losses" -> "899 losses");
-- "glued_words": a number word run into a unit word ("twomonths" -> "two months", "perday");
+- "glued_words": two words run together ("twomonths" -> "two months", "perday", "onRussia's");
 - "digit_letter": l/I read for 1 and O for 0 inside a number, where the result is a well-formed
   number ("1,27l" -> "1,271", "6O0" -> "600");
 - "unit": "sq krn" -> "sq km".
@@ -31,28 +31,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from extractors.reading.text import unglue_numbers, unglue_words
+
 TESSERACT = "tesseract"
 TESSERACT_ARGS = ("-l", "eng")
 OCR_TIMEOUT_S = 120.0
 # Bump when a repair rule changes: stored readings made with other rules are then read again.
-REPAIRS_VERSION = "repairs-1"
+REPAIRS_VERSION = "repairs-2"
 # What, besides the engine, decides the text a reading gives; part of every stored reading.
 OCR_SETTINGS: dict[str, str] = {"tesseract_args": " ".join(TESSERACT_ARGS), "repairs": REPAIRS_VERSION}
 
 # Images this process has passed to Tesseract: lets the tests prove that a stored reading was reused.
 tesseract_runs = 0
 
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    "hundred|thousand|million|several|few|a|per"
-)
-_UNIT_WORDS = "months?|weeks?|days?|years?|hundred|thousand|million|quarters?|casualties|losses|killed|sq|square"
-_GLUED_WORDS = re.compile(rf"\b({_NUMBER_WORDS})({_UNIT_WORDS})\b", re.IGNORECASE)
-# A number run into a word or unit ("899losses", "143sq km"); ordinals ("1st"), decades ("1990s"),
-# "5m" and "10k" stay.
-_GLUED_NUMBER = re.compile(
-    r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)(?!(?:st|nd|rd|th|s|m|k)\b)([A-Za-z]{3,}\b|sq\b|km(?:2|²)?\b)"
-)
 _DIGIT_LETTER = re.compile(r"(?<![\w,.])[0-9lIO][0-9lIO,]*[0-9lIO](?![0-9lIO,])")
 _WELL_FORMED = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-[ \t]*\n[ \t]*([a-z]{2,})")
@@ -201,12 +192,15 @@ def repair_ocr_text(text: str) -> tuple[str, list[Repair]]:
 
         return apply
 
+    def note(kind: str, before: str, after: str) -> None:
+        repairs.append(Repair(kind, before, after))
+
     text = text.replace("\f", "\n")
     text = _HYPHENATED.sub(recorded("hyphenation", r"\1\2"), text)  # type: ignore[arg-type]
     text = re.sub(r"\b(sq\.?\s*)krn\b", recorded("unit", r"\1km"), text)  # type: ignore[arg-type]
-    text = _GLUED_WORDS.sub(recorded("glued_words", r"\1 \2"), text)  # type: ignore[arg-type]
+    text = unglue_words(text, note)
     text = _DIGIT_LETTER.sub(_repair_digits(repairs), text)
-    text = _GLUED_NUMBER.sub(recorded("glued_number", r"\1 \2"), text)  # type: ignore[arg-type]
+    text = unglue_numbers(text, note)
     return text, repairs
 
 

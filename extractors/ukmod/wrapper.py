@@ -13,27 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-MONTHS: dict[str, int] = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+from extractors.reading.periods import MONTHS
+
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 # "Latest Defence Intelligence update on the situation in (#)Ukraine [sep] DD Month YYYY".
@@ -115,7 +96,6 @@ def holds_update(text: str | None) -> bool:
 
 __all__ = [
     "MIN_UPDATE_WORDS",
-    "MONTHS",
     "Wrapper",
     "find_wrapper",
     "holds_update",

@@ -50,7 +50,7 @@ def store_validation(con: duckdb.DuckDBPyConnection, run_id: str, validated_at: 
     )
     if status is not None:
         con.execute(
-            "INSERT INTO ingest_runs (run_id, source, mode, started_at, finished_at, status, message) "
+            "INSERT INTO ingest_run_events (run_id, source, mode, started_at, finished_at, status, message) "
             "VALUES (?, 'isw', 'incremental', ?, ?, ?, ?)",
             [run_id, validated_at, validated_at, status, f"isw incremental: run {run_id}"],
         )

@@ -27,8 +27,8 @@ needs_tesseract = pytest.mark.skipif(
 # Our own update text with the damage OCR usually does, printed into the image so Tesseract reads it back.
 DAMAGED_UPDATE = (
     "Latest Defence Intelligence update on the situation in Ukraine - 04 May 2024\n\n"
-    "Throughout April 2024 the average daily Russian casualty rate was 899losses per day over the last "
-    "twomonths. Russia has highly likely suffered over 465,000 casualties since February 2022."
+    "Throughout April 2024 the average daily Russian casualty rate was 899losses per day, after "
+    "twomonths of decline. Russia has highly likely suffered over 465,000 casualties since February 2022."
 )
 
 A_READING = RecognisedText(
@@ -51,7 +51,7 @@ def test_a_rendered_update_is_recognised_with_its_figures_and_repairs() -> None:
         Repair("glued_number", "899losses", "899 losses"),
     )
     assert recognised.engine == tesseract_version() and recognised.engine.startswith("tesseract 5.")
-    assert recognised.settings == OCR_SETTINGS == {"tesseract_args": "-l eng", "repairs": "repairs-1"}
+    assert recognised.settings == OCR_SETTINGS == {"tesseract_args": "-l eng", "repairs": "repairs-2"}
     observations = parse_recognised(recognised, url="http://127.0.0.1/media/x.png", published=date(2024, 5, 4))
     assert [(o.metric, o.period_start, o.value, o.qualifier) for o in observations] == [
         ("casualties_daily_avg", date(2024, 4, 1), 899.0, "exact"),

@@ -140,3 +140,44 @@ def test_rss_is_parsed_safely() -> None:
     posts = read_rss_feed((ARCHIVE_DIR / "rss" / "DefenceHQ.xml").read_bytes(), "http://127.0.0.1:8/rss/x.xml")
     assert posts[0].post_id == NEWEST_ID
     assert posts[-1].media[0].url == "http://127.0.0.1:8/media/2025-04-05.png"
+
+
+ATOM_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>DefenceHQ / X</title>
+  <id>https://bridge.example/DefenceHQ</id>
+  <entry>
+    <title>Latest Defence Intelligence update on the situation in Ukraine - 03 May 2025</title>
+    <link href="https://x.com/DefenceHQ/status/1918600000000000000"/>
+    <id>https://x.com/DefenceHQ/status/1918600000000000000</id>
+    <published>2025-05-03T10:02:00Z</published>
+    <content type="html">Latest Defence Intelligence update on the situation in Ukraine - 03 May 2025&lt;br&gt;
+      Since the start of the full-scale invasion, Russia has likely suffered approximately 950,000 casualties
+      (killed and wounded).&lt;br&gt;&lt;img src="/media/update-0503.jpg" alt="Map of Ukraine"&gt;</content>
+  </entry>
+  <entry>
+    <title>Bridge notice: rate limited</title>
+    <link href="https://bridge.example/notice"/>
+    <id>notice-1</id>
+    <updated>2025-05-03T11:00:00Z</updated>
+    <content type="html">try again later</content>
+  </entry>
+</feed>"""
+
+
+def test_an_atom_bridge_feed_is_read_like_an_rss_one() -> None:
+    [post] = read_rss_feed(ATOM_FEED, "https://bridge.example/DefenceHQ.atom")
+    assert (post.post_id, post.created_at.isoformat()) == ("1918600000000000000", "2025-05-03T10:02:00+00:00")
+    assert [m.url for m in post.media] == ["https://bridge.example/media/update-0503.jpg"]
+    [observation] = parse(ATOM_FEED, url="https://bridge.example/DefenceHQ.atom")
+    assert (observation.metric, observation.value, observation.period_end.isoformat()) == (
+        "casualties_cumulative", 950000.0, "2025-05-03")
+
+
+def test_post_text_escaped_by_the_api_is_read_unescaped() -> None:
+    body = json.dumps({"data": [{"id": "9", "text": (
+        "Latest Defence Intelligence update on the situation in Ukraine &#8211; 07 October 2024. In September "
+        "2024 Russian casualties (killed &amp; wounded) averaged 1,271 per day &lt;a record&gt;.")}]}).encode()
+    [observation] = parse(body)
+    assert (observation.metric, observation.value) == ("casualties_daily_avg", 1271.0)
+    assert "killed & wounded" in observation.quote and "&amp;" not in observation.quote

@@ -88,3 +88,50 @@ def test_image_text_read_as_a_txt_document_yields_the_same(post: dict[str, Any])
 def test_committed_images_are_what_render_py_makes_of_their_text(image: Any) -> None:
     source = image.with_suffix(".txt").read_text(encoding="utf-8")
     assert render_update_png(source) == image.read_bytes(), f"re-run samples/ukmod/render.py for {image.name}"
+
+
+def single_post_lookup(timeline: dict[str, Any], post_id: str, *, long_text: bool = False) -> bytes:
+    """The X API's answer to GET /2/tweets/:id for one post of the timeline: `data` is one object,
+    with only that post's media in `includes`; a long post carries its text in `note_tweet`."""
+    [tweet] = [dict(t) for t in timeline["data"] if t["id"] == post_id]
+    keys = tweet.get("attachments", {}).get("media_keys", [])
+    if long_text:
+        tweet["note_tweet"] = {"text": tweet["text"]}
+        tweet["text"] = tweet["text"][:40] + "…"  # the post text a long post shows in `text`: truncated
+    media = [m for m in timeline.get("includes", {}).get("media", []) if m["media_key"] in keys]
+    answer: dict[str, Any] = {"data": tweet, "includes": {"media": media}}
+    answer["errors"] = [{"title": "Authorization Error", "detail": "a quoted post is not visible"}]
+    return json.dumps(answer).encode()
+
+
+@pytest.mark.parametrize("long_text", [False, True], ids=["text", "note_tweet"])
+def test_a_single_post_lookup_gives_the_same_observations_as_the_timeline_page(long_text: bool) -> None:
+    timeline_body = (ARCHIVE_DIR / "timeline" / "posts.json").read_bytes()
+    timeline = json.loads(timeline_body)
+    from_timeline = by_post(parse(timeline_body))
+    assert len(from_timeline) >= 5
+    for post_id, wanted in from_timeline.items():
+        assert by_post(parse(single_post_lookup(timeline, post_id, long_text=long_text))) == {post_id: wanted}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"errors": [{"title": "Not Found Error", "detail": "Could not find tweet"}]}', "Not Found Error"),
+        (b'{"data": {"id": "1", "text": "x", "created_at": {"date": "2024-05-04"}}}', "created_at"),
+        (b'[' * 5000 + b']' * 5000, "nested too deeply"),
+        (b'<html><body>Something went wrong</body></html>', "not an RSS 2.0 feed"),
+    ],
+)
+def test_x_api_answers_that_are_not_posts_are_refused_with_a_reason(body: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse(body)
+
+
+def test_includes_given_as_an_empty_list_is_a_post_without_media() -> None:
+    body = json.dumps({
+        "data": [{"id": "7", "text": "Latest Defence Intelligence update on the situation in Ukraine - 04 May 2024. "
+                                     "Russia has likely suffered over 465,000 casualties since February 2022."}],
+        "includes": [],
+    }).encode()
+    assert [(o.metric, o.value) for o in parse(body)] == [("casualties_cumulative", 465000.0)]

@@ -8,14 +8,14 @@ A figure is a number in digits ("4,168", "499.28", "1.1 million") or in words ("
 The main entry points:
 
 - `parse_number(text)`: one number, digits or words -> float (ValueError if it is not one).
-- `find_quantities(text, unit_pattern)`: every figure immediately followed by a unit or noun
-  (a regex), with its qualifier, bounds and character span.
-- `find_areas(text)`: every figure followed by an area unit, converted to km2.
+- `find_numbers(text)`: every number of a text with its qualifier, bounds and character span
+  (what it counts is decided by extractors.reading.figures, from the words around it).
+- `area_to_km2(value, unit_text)`: square miles converted, kilometres kept.
 - `qualifier_for(word)`: a qualifier word -> the catalogue qualifier.
 
 Qualifier words map to the catalogue (DESIGN.md §4) like this: approximately/about/around/roughly/
-some/nearly/almost/close to/an estimated -> `approximately`; over/more than/in excess of/upwards
-of/at least/exceeding -> `over`; less than/fewer than/under/below -> `under`; up to/as many as/
+some/nearly/almost/close to/an estimated -> `approximately`; over/more than/above/in excess of/
+upwards of/at least/exceeding -> `over`; less than/fewer than/under/below -> `under`; up to/as many as/
 as much as -> `up_to`; any range -> `range`; nothing -> `exact`. "nearly" and "at least" are
 folded into the nearest catalogue word; the quote keeps the exact wording.
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from extractors.catalogue import SQ_MI_TO_KM2
 
@@ -38,14 +37,31 @@ _QUALIFIERS: dict[str, str] = {
     "nearly": "approximately",
     "almost": "approximately",
     "close to": "approximately",
+    "closer to": "approximately",
+    "exceed": "over",
+    "exceeds": "over",
+    "surpass": "over",
+    "surpasses": "over",
     "an estimated": "approximately",
     "over": "over",
     "more than": "over",
-    "in excess of": "over",
     "upwards of": "over",
     "at least": "over",
     "exceeding": "over",
+    "above": "over",
+    "exceeded": "over",
+    "surpassing": "over",
+    "surpassed": "over",
+    "passed": "over",
+    "topped": "over",
+    "in excess of": "over",
+    "a little over": "over",
+    "estimated": "approximately",
+    "circa": "approximately",
     "less than": "under",
+    "approaching": "under",
+    "nearing": "under",
+    "almost reaching": "under",
     "fewer than": "under",
     "under": "under",
     "below": "under",
@@ -88,21 +104,12 @@ WORD_NUMBER = rf"(?:{_FRACTION}\s+{_SCALE}|(?:a|{_BELOW_1000})\s+{_SCALE}|{_BELO
 DIGIT_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3,}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*{_SCALE})?"
 # A number not glued to a preceding digit, letter or separator (so "1,234" never yields "234").
 # Digits may touch a following word ("899losses" in OCR'd text); words may not ("ten" in "tens").
-NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|{WORD_NUMBER}(?!\w))"
+NUMBER = rf"(?<![\w.,])(?:{DIGIT_NUMBER}(?!\d)|\b{WORD_NUMBER}(?!\w))"
 QUALIFIER = rf"(?:(?:well|just|slightly)\s+)?(?:{_alternation(list(_QUALIFIERS))})"
 
-_QUANTITY = (
-    rf"(?:(?P<qual>{QUALIFIER})\s+)?"
-    rf"(?:(?P<between>between)\s+(?P<b_lo>{NUMBER})\s+and\s+(?P<b_hi>{NUMBER})"
-    rf"|(?P<lo>(?<![\w.,]){DIGIT_NUMBER})\s*[-–—]\s*(?P<hi>{DIGIT_NUMBER}(?!\w))"
-    rf"|(?P<t_lo>{NUMBER})\s+to\s+(?P<t_hi>{NUMBER})"
-    rf"|(?P<single>{NUMBER}))"
-)
-
-_RANGE_GROUPS = (("b_lo", "b_hi"), ("lo", "hi"), ("t_lo", "t_hi"))
-
 AREA_UNIT = (
-    r"(?:square[\s-]+kilomet(?:er|re)s?|kilomet(?:er|re)s?\s+squared|sq\.?\s*kms?\b|km\s?[2²](?!\d)"
+    r"(?:square[\s-]+kilomet(?:er|re)s?|square[\s-]+kms?\b|sq\.?\s*kilomet(?:er|re)s?|kilomet(?:er|re)s?\s+squared"
+    r"|sq\.?\s*kms?\b|km\s?[2²](?!\d)"
     r"|square[\s-]+miles?|sq\.?\s*mi(?:les?)?\b)"
 )
 _MILES = re.compile(r"mi", re.IGNORECASE)
@@ -184,81 +191,6 @@ def _below_1000(tokens: list[str]) -> float:
     return float(total)
 
 
-def find_quantities(text: str, unit_pattern: str, *, flags: int = re.IGNORECASE) -> list[Quantity]:
-    """Every figure in `text` immediately followed by `unit_pattern` (whitespace between allowed).
-
-    "increased from 500 to 700 square kilometers" reads 700, not the range 500-700: a "to" range
-    right after "from" is a change, not a range.
-    """
-    unit_regex, pattern = _compiled(unit_pattern, flags)
-    found: list[Quantity] = []
-    seen: set[tuple[int, int]] = set()
-    # The full pattern is slow to try at every position of a long text, so it only runs in a
-    # window ending at each occurrence of the unit (a figure is at most a few words long).
-    for unit in unit_regex.finditer(text):
-        window_start = max(0, unit.start() - _WINDOW_CHARS)
-        for match in pattern.finditer(text, window_start, unit.end()):
-            if match.end() != unit.end() or (match.start(), match.end()) in seen:
-                continue
-            seen.add((match.start(), match.end()))
-            quantity = _quantity_from_match(text, match)
-            if quantity is not None:
-                found.append(quantity)
-    return found
-
-
-_WINDOW_CHARS = 160
-
-
-@lru_cache(maxsize=64)
-def _compiled(unit_pattern: str, flags: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    return re.compile(unit_pattern, flags), re.compile(rf"{_QUANTITY}(?P<unit>\s*{unit_pattern})", flags)
-
-
-def _quantity_from_match(text: str, match: re.Match[str]) -> Quantity | None:
-    unit_text = match.group("unit").strip()
-    qualifier_word = match.group("qual")
-    if match.group("single"):
-        return _single(match, "single", qualifier_word, unit_text)
-    low_group, high_group = next((lo, hi) for lo, hi in _RANGE_GROUPS if match.group(lo))
-    if low_group == "t_lo" and re.search(r"\bfrom\s+$", text[: match.start()], re.IGNORECASE):
-        return _single(match, high_group, None, unit_text)
-    low_text, high_text = match.group(low_group), match.group(high_group)
-    low, high = parse_number(low_text), parse_number(high_text)
-    # "150-190 thousand": the scale written once applies to both bounds.
-    high_scale = re.search(rf"{_SCALE}$", high_text, re.IGNORECASE)
-    if high_scale and not re.search(rf"{_SCALE}$", low_text, re.IGNORECASE):
-        low *= _SCALES[high_scale.group(0).lower()]
-    if low > high:
-        return None  # "2024-2025" style spans, scores and the like are not ranges of a figure
-    return Quantity(
-        value=(low + high) / 2,
-        value_low=low,
-        value_high=high,
-        qualifier="range",
-        unit_text=unit_text,
-        start=match.start(),
-        end=match.end(),
-        number_start=match.start(low_group) if not match.group("between") else match.start("between"),
-        has_separator=True,
-    )
-
-
-def _single(match: re.Match[str], group: str, qualifier_word: str | None, unit_text: str) -> Quantity:
-    number_text = match.group(group)
-    return Quantity(
-        value=parse_number(number_text),
-        value_low=None,
-        value_high=None,
-        qualifier=qualifier_for(qualifier_word),
-        unit_text=unit_text,
-        start=match.start() if group == "single" else match.start(group),
-        end=match.end(),
-        number_start=match.start(group),
-        has_separator=not number_text.isdigit(),
-    )
-
-
 def area_to_km2(value: float, unit_text: str) -> float:
     """An area in the unit written (square kilometres or square miles) in km2, to 2 decimals."""
     if _MILES.search(unit_text):
@@ -266,32 +198,102 @@ def area_to_km2(value: float, unit_text: str) -> float:
     return round(value, 2)
 
 
-def find_areas(text: str) -> list[Quantity]:
-    """Every area figure in `text`, values and bounds converted to km2 (`unit_text` keeps the unit)."""
-    areas: list[Quantity] = []
-    for quantity in find_quantities(text, AREA_UNIT):
-        unit = quantity.unit_text
+_NUMBER_NOT_IN_A_NAME = r"(?<![A-Za-z]-)(?<![A-Za-z]\s-)"  # "Su-34", "S-300", "Kh-101" are names
+_FIGURE = re.compile(
+    rf"(?:(?P<qual>{QUALIFIER})\s+)?{_NUMBER_NOT_IN_A_NAME}"
+    rf"(?:(?P<between>between)\s+(?P<b_lo>{NUMBER})\s*(?:and|-)\s*(?P<b_hi>{NUMBER})"
+    rf"|(?P<lo>(?<![\w.,]){DIGIT_NUMBER})\s*-\s*(?P<hi>{DIGIT_NUMBER}(?![\w]))"
+    rf"|(?P<t_lo>{NUMBER})\s+to\s+(?P<t_hi>{NUMBER})"
+    rf"|(?P<single>{NUMBER}))",
+    re.IGNORECASE,
+)
+_RANGE_GROUPS = (("b_lo", "b_hi"), ("lo", "hi"), ("t_lo", "t_hi"))
+_SCALE_AT_END = re.compile(rf"{_SCALE}$", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
 
-        def convert(number: float | None, unit: str = unit) -> float | None:
-            return None if number is None else area_to_km2(number, unit)
 
-        low, high = convert(quantity.value_low), convert(quantity.value_high)
-        value = round((low + high) / 2, 2) if low is not None and high is not None else convert(quantity.value)
-        assert value is not None
-        areas.append(
-            Quantity(
-                value=value,
-                value_low=low,
-                value_high=high,
-                qualifier=quantity.qualifier,
-                unit_text=unit,
-                start=quantity.start,
-                end=quantity.end,
-                number_start=quantity.number_start,
-                has_separator=quantity.has_separator,
-            )
-        )
-    return areas
+def find_numbers(text: str) -> list[Quantity]:
+    """Every figure-shaped number of `text` in reading order: digits ("4,168", "499.28", "1.1
+    million"), words ("half a million"), ranges ("150,000-190,000", "between 40,000 and 60,000",
+    "175,000 to 200,000"; the value is the midpoint), each with its qualifier word. `end` is where
+    the number ends; nothing about what follows it is decided here.
+
+    "increased from 500 to 700" reads 700: a "to" range right after "from" is a change.
+    A "range" whose low end is above its high end ("2025-2024", a score) is no range and is skipped.
+    """
+    found: list[Quantity] = []
+    # The full pattern is slow to try at every position, so it runs only in windows around what
+    # can be part of a number (a digit, a scale word), wide enough for a qualifier or a "between".
+    end_of_last = 0
+    for start, end in _windows(text):
+        for match in _FIGURE.finditer(text, max(start, end_of_last), end):
+            found += _quantities(text, match)
+            end_of_last = match.end()
+    return found
+
+
+# Blanked text (a period phrase removed by the caller) between two numbers: not one range.
+_GAP = re.compile(r"\s{3,}")
+
+
+_NUMBER_CORE = re.compile(r"\d+|\b(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
+_BEFORE, _AFTER = 48, 48
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged spans of `text` around each digit run or scale word."""
+    windows: list[tuple[int, int]] = []
+    for core in _NUMBER_CORE.finditer(text):
+        start, end = max(0, core.start() - _BEFORE), min(len(text), core.end() + _AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _quantities(text: str, match: re.Match[str]) -> list[Quantity]:
+    qualifier_word = match.group("qual")
+    if match.group("single"):
+        return [_single(match, "single", qualifier_word)]
+    low_group, high_group = next((lo, hi) for lo, hi in _RANGE_GROUPS if match.group(lo))
+    gap = _GAP.search(text, match.end(low_group), match.start(high_group))
+    if gap or (low_group == "t_lo" and _FROM_BEFORE.search(text, max(0, match.start() - 8), match.start())):
+        # "rose from 1,271 [in September] to 1,354": a change between two figures, not a range
+        return [_single(match, low_group, qualifier_word), _single(match, high_group, None)]
+    low_text, high_text = match.group(low_group), match.group(high_group)
+    low, high = parse_number(low_text), parse_number(high_text)
+    scale = _SCALE_AT_END.search(high_text)
+    if scale and not _SCALE_AT_END.search(low_text):  # "150-190 thousand": one scale for both
+        low *= _SCALES[scale.group(0).lower()]
+    if low > high:
+        return []
+    return [Quantity(
+        value=(low + high) / 2,
+        value_low=low,
+        value_high=high,
+        qualifier="range",
+        unit_text="",
+        start=match.start(),
+        end=match.end(),
+        number_start=match.start("between") if match.group("between") else match.start(low_group),
+        has_separator=True,
+    )]
+
+
+def _single(match: re.Match[str], group: str, qualifier_word: str | None) -> Quantity:
+    number_text = match.group(group)
+    return Quantity(
+        value=parse_number(number_text),
+        value_low=None,
+        value_high=None,
+        qualifier=qualifier_for(qualifier_word),
+        unit_text="",
+        start=match.start() if group in ("single", "lo", "t_lo", "b_lo") and qualifier_word else match.start(group),
+        end=match.end() if group == "single" else match.end(group),
+        number_start=match.start(group),
+        has_separator=not number_text.isdigit(),
+    )
 
 
 __all__ = [
@@ -301,8 +303,7 @@ __all__ = [
     "WORD_NUMBER",
     "Quantity",
     "area_to_km2",
-    "find_areas",
-    "find_quantities",
+    "find_numbers",
     "parse_number",
     "qualifier_for",
 ]
