@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 from bench.generate_isw_archive import generate
-from extractors.sources import source_module
+from extractors.sources import source
 from flows import pipeline
 from flows.ingest import BATCH_SIZE
 from flows.settings import Settings
@@ -33,13 +33,13 @@ from warehouse.raw_store import RawStore, StoredDocument, record_documents
 
 
 def run_pass(settings: Settings, documents: list[StoredDocument], run_id: str) -> tuple[float, int, int]:
-    module = source_module("isw")
+    isw = source("isw")
     store = RawStore(settings.raw_dir)
     parsed_rows = appended = 0
     started = time.perf_counter()
     for start in range(0, len(documents), BATCH_SIZE):
         chunk = documents[start : start + BATCH_SIZE]
-        parsed = pipeline.parse_documents(module, chunk, store)
+        parsed = pipeline.parse_documents(isw, chunk, store)
         with connect(settings.warehouse_path) as con:  # as the flow does: validate against what is stored
             validated = pipeline.validate_observations(parsed.frame, source="isw", today=datetime.now(UTC).date(),
                                                        con=con)

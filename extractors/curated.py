@@ -1,9 +1,11 @@
 """Hand-curated figures from press reports (`curated/figures.yaml`), reviewed like code.
 
 The file is a YAML list of rows; each row is one figure with its provenance. Validation is strict
-(unknown keys, wrong units, bad dates, duplicate keys all fail with the row number and the field),
-because a typo here would otherwise load silently as a real figure. Editing a row and re-loading
-the file appends a new version of that series point in the warehouse; nothing is overwritten.
+(unknown keys, wrong units, bad dates, duplicate keys all fail with the row number, the field and
+the line), because a typo here would otherwise load silently as a real figure; `read` keeps the
+good rows and returns each bad one as an `Unread`, which the flow quarantines (the run fails).
+Editing a row and re-loading the file appends a new version of that series point in the
+warehouse; nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 import yaml
 
 from extractors.catalogue import ASSESSMENTS, METRICS, QUALIFIERS, SUBJECTS
-from extractors.observation import DocumentRef, Observation
+from extractors.observation import DocumentRef, Observation, Reading, Unread
+from extractors.source import Source, SourceSettings
 
 SOURCE = "curated"
 PARSER_VERSION = "curated-1"
@@ -50,24 +53,81 @@ class CuratedRowError(ValueError):
 def parse(
     body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
-    """Observations from the curated YAML file.
+    """Observations from the curated YAML file, all or nothing: the first bad row raises
+    CuratedRowError naming its row number, field and line (for checking the file by hand).
 
     Each row's own `url` and `published_at` are its provenance (the press article); `url` and
     `published` of the file itself are not needed. The publisher is kept at the head of the quote
     ("Reuters: ..."), the §4 record having no publisher column.
     """
-    try:
-        rows = yaml.load(body, Loader=_StrictLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as error:
-        raise ValueError(f"curated: the file is not valid YAML: {error}") from error
-    if rows is None:
-        return []
-    if not isinstance(rows, list):
-        raise ValueError("curated: the file must be a YAML list of rows")
+    reading = read(body, url=url, published=published, sha256=sha256)
+    if reading.unread:
+        raise CuratedRowError(reading.unread[0].reason)
+    return reading.observations
 
-    observations = [_row_observation(number, row, sha256) for number, row in enumerate(rows, start=1)]
-    _reject_duplicate_keys(observations)
-    return observations
+
+def read(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """The file row by row: each valid row is an observation, each bad row an `Unread` whose reason
+    names the row number, the field and the line, so one typo does not hold back the other rows.
+
+    ValueError for a file that is not a YAML list of rows at all.
+    """
+    loader = _StrictLoader(body)  # a SafeLoader subclass
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as error:
+        raise ValueError(f"curated: the file is not valid YAML: {error}") from None
+    except RecursionError:
+        raise ValueError("curated: the file nests too deep to be a list of rows") from None
+    if root is None:
+        return Reading()
+    if not isinstance(root, yaml.SequenceNode):
+        raise ValueError("curated: the file must be a YAML list of rows")
+    lines = body.decode("utf-8", errors="replace").splitlines()
+    observations: list[Observation] = []
+    unread: list[Unread] = []
+    first_row: dict[tuple[object, ...], int] = {}
+    for number, node in enumerate(root.value, start=1):
+        line = node.start_mark.line + 1
+        row: object = None
+        try:
+            try:
+                row = loader.construct_object(node, deep=True)
+            except (yaml.YAMLError, RecursionError) as error:
+                raise CuratedRowError(f"curated row {number}: {_short(error)}") from None
+            observation = _row_observation(number, row, sha256)
+            key = (observation.metric, observation.subject, observation.period_start, observation.period_end,
+                   observation.assessment)
+            if key in first_row:
+                raise CuratedRowError(f"curated row {number} ({observation.metric}): same metric, subject, period "
+                                      f"and assessment as row {first_row[key]}")
+            first_row[key] = number
+            observations.append(observation)
+        except CuratedRowError as error:
+            text = "\n".join(lines[node.start_mark.line : node.end_mark.line + 1]).strip()
+            unread.append(_unread_row(row, f"{error} (line {line})", text, sha256))
+    return Reading(observations, unread)
+
+
+def _unread_row(row: object, reason: str, text: str, sha256: str | None) -> Unread:
+    """A bad row as an Unread, with what can be read of it (the flow quarantines it)."""
+    fields = row if isinstance(row, dict) else {}
+    metric, value, day = fields.get("metric"), fields.get("value"), fields.get("published_at")
+    return Unread(
+        source=SOURCE, quote=text[:500], reason=reason,
+        published_at=day if isinstance(day, date) and not isinstance(day, datetime) else None,
+        parser_version=PARSER_VERSION, metric=metric if isinstance(metric, str) else None,
+        value=float(value) if isinstance(value, (int, float)) and not isinstance(value, bool)
+        and abs(value) < 1e300 else None,
+        document_sha256=sha256,
+    )
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = " ".join(str(value).split()) if isinstance(value, BaseException) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_document(path: Path | str = CURATED_FILE) -> DocumentRef:
@@ -142,9 +202,13 @@ def _row_observation(number: int, row: object, sha256: str | None) -> Observatio
         value = row.get(field)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise fail(field, f"must be a plain number (no thousands separators), got {value!r}")
-        return float(value)
+        try:
+            number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        except OverflowError:  # an integer too large for a float
+            number = None
+        if number is None or not math.isfinite(number):
+            raise fail(field, f"must be a plain number (no thousands separators), got {_short(value)}")
+        return number
 
     metric = one_of("metric", sorted({*METRICS, *CURATED_EXTRA_METRICS}))
     unit = text("unit")
@@ -194,19 +258,6 @@ def _row_observation(number: int, row: object, sha256: str | None) -> Observatio
     )
 
 
-def _reject_duplicate_keys(observations: list[Observation]) -> None:
-    """Two rows for one series point would make the current value depend on row order."""
-    first_row: dict[tuple[object, ...], int] = {}
-    for number, obs in enumerate(observations, start=1):
-        key = (obs.metric, obs.subject, obs.period_start, obs.period_end, obs.assessment)
-        if key in first_row:
-            raise CuratedRowError(
-                f"curated row {number} ({obs.metric}): same metric, subject, period and assessment "
-                f"as row {first_row[key]}"
-            )
-        first_row[key] = number
-
-
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice in one row (PyYAML would keep the last silently)."""
 
@@ -223,3 +274,24 @@ def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+# What this source is, for the pipeline and the command line (extractors/source.py): declared once, here.
+DECLARATION = Source(
+    name=SOURCE,
+    title="reviewed press figures (curated/figures.yaml)",
+    parser_version=PARSER_VERSION,
+    suite="curated",
+    discover=discover,
+    read=read,
+    settings=SourceSettings(
+        base_url_env="BULLETINS_CURATED_FILE",
+        base_url=str(CURATED_FILE),
+        # Nothing is fetched (the file is read from disk); the HTTP client wants one host all the same.
+        public_hosts=frozenset({"localhost"}),
+        stale_after_hours=0.0,  # written by hand, whenever there is something to add
+        base_url_is_path=True,
+    ),
+    parses_saved_files=False,
+    unread_quarantined=True,
+)

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from extractors.catalogue import GENSTAFF_METRIC_SUFFIX, WAR_START, unit_for
-from extractors.observation import DocumentRef, Observation, Reading
+from extractors.observation import DocumentRef, Observation, Reading, Unread
+from extractors.source import Source, SourceSettings
 
 SOURCE = "genstaff"
 PARSER_VERSION = "genstaff-1"
@@ -78,15 +79,23 @@ def metric_for(field: str) -> str:
 def parse(
     body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
 ) -> list[Observation]:
-    """Observations from a single-day response or a listing page.
+    """Observations from a single-day response or a listing page (see `read`)."""
+    return read(body, url=url, published=published, sha256=sha256).observations
+
+
+def read(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """Observations from a single-day response or a listing page, and the figures not read.
 
     `published` is not needed: each record carries its report date. A `stats` value that is
-    null, a boolean, a string or not finite is skipped (logged, not fatal): one odd field must
-    not cost the day's other figures, and a missing figure is better than a guessed one.
-    A body that is not JSON, or lacks `data`, `date` or `stats`, raises ValueError naming what
-    is missing.
+    null, a boolean, a string or not a finite number is not read (an `Unread` with the field and
+    the value, kept for review): one odd field must not cost the day's other figures, and a
+    missing figure is better than a guessed one. A body that is not JSON, or lacks `data`, `date`
+    or `stats`, raises ValueError naming what is missing.
     """
     observations: list[Observation] = []
+    unread: list[Unread] = []
     unknown: set[str] = set()
     for where, record in _records(_load(body)):
         report_date = _report_date(record, where)
@@ -96,21 +105,19 @@ def parse(
         for field, raw in stats.items():
             value = _count(raw)
             if value is None:
-                log.warning("genstaff: %s.stats.%s is not a number (%r); skipped", where, field, raw)
+                shown = f"{raw!r:.60}"
+                unread.append(Unread(
+                    source=SOURCE, quote=f"General Staff report of {report_date.isoformat()}: {field} {shown}",
+                    reason=f"{where}.stats.{field} is not a count: {shown}", published_at=report_date,
+                    parser_version=PARSER_VERSION, metric=metric_for(str(field)), url=url, document_sha256=sha256,
+                ))
                 continue
             if field not in KNOWN_STATS_FIELDS:
                 unknown.add(field)
             observations.append(_observation(field, value, report_date, url, sha256))
     if unknown:
         log.warning("genstaff: unknown stats field(s) loaded: %s", ", ".join(sorted(unknown)))
-    return observations
-
-
-def read(
-    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
-) -> Reading:
-    """`parse` as a Reading: the API's counts leave nothing unread."""
-    return Reading(parse(body, url=url, published=published, sha256=sha256))
+    return Reading(observations, unread)
 
 
 def unknown_stats_fields(body: bytes) -> list[str]:
@@ -208,6 +215,8 @@ def discover(
         )
         paging = data.get("paging")
         next_url = paging.get("next_url") if isinstance(paging, dict) else None
+        if next_url is not None and not isinstance(next_url, str):
+            raise ValueError(f"genstaff: listing page {url} has a 'paging.next_url' that is not text: {next_url!r:.80}")
         url = _onto_base(next_url, base_url) if next_url else None
     return pages
 
@@ -234,7 +243,11 @@ def _load(body: bytes, *, where: str = "body") -> dict[str, Any]:
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"genstaff: {where} is not JSON: {error}") from error
+        raise ValueError(f"genstaff: {where} is not JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"genstaff: {where} nests JSON too deep to be an API response") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise ValueError(f"genstaff: {where} is not usable JSON: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
         message = document.get("message") if isinstance(document, dict) else None
         detail = f" (message: {message!r})" if message else ""
@@ -281,7 +294,10 @@ def _newest_date(records: list[Any]) -> date | None:
 def _count(raw: object) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer too large for a float: no real count
+        return None
     return value if math.isfinite(value) else None
 
 
@@ -289,3 +305,20 @@ def _onto_base(next_url: str, base_url: str) -> str:
     base = urlsplit(base_url)
     target = urlsplit(urljoin(base_url.rstrip("/") + "/", next_url))
     return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+
+
+# What this source is, for the pipeline and the command line (extractors/source.py): declared once, here.
+DECLARATION = Source(
+    name=SOURCE,
+    title="General Staff of Ukraine's daily loss counts",
+    parser_version=PARSER_VERSION,
+    suite="genstaff",
+    discover=discover,
+    read=read,
+    settings=SourceSettings(
+        base_url_env="BULLETINS_GENSTAFF_BASE_URL",
+        base_url="https://russianwarship.rip",
+        public_hosts=frozenset({"russianwarship.rip"}),
+        stale_after_hours=36.0,
+    ),
+)

@@ -46,6 +46,7 @@ from extractors.reading.attribution import Voice
 from extractors.reading.periods import DAY_DATE, When, parse_date
 from extractors.reading.reader import Provenance, SourceVoice, read_paragraphs
 from extractors.reading.text import split_sentences
+from extractors.source import Source, SourceSettings
 
 SOURCE = "isw"
 PARSER_VERSION = "isw-2"
@@ -233,3 +234,21 @@ __all__ = [
     "split_sentences",
     "text_blocks",
 ]
+
+
+# What this source is, for the pipeline and the command line (extractors/source.py): declared once, here.
+DECLARATION = Source(
+    name=SOURCE,
+    title="ISW Russian Offensive Campaign Assessments",
+    parser_version=PARSER_VERSION,
+    suite="isw",
+    discover=discover,
+    read=read,
+    settings=SourceSettings(
+        base_url_env="BULLETINS_ISW_BASE_URL",
+        base_url="https://understandingwar.org",
+        public_hosts=frozenset({"understandingwar.org", "www.understandingwar.org",
+                                "criticalthreats.org", "www.criticalthreats.org"}),
+        stale_after_hours=36.0,
+    ),
+)

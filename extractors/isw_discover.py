@@ -11,16 +11,20 @@ import gzip
 import io
 import logging
 import re
+import zlib
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree.ElementTree import Element, ParseError
 
-from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from extractors.http import FetchError, HttpClient, NotFound
 from extractors.observation import DocumentRef
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +136,7 @@ def _sitemap_entries(body: bytes, where: str) -> list[tuple[str, str, datetime |
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
                 body = unzipped.read(MAX_SITEMAP_BYTES + 1)
-        except OSError as error:
+        except (OSError, EOFError, zlib.error) as error:
             raise SitemapError(f"{where}: corrupt gzip sitemap ({error})") from None
         if len(body) > MAX_SITEMAP_BYTES:
             raise SitemapError(f"{where}: unzipped sitemap exceeds {MAX_SITEMAP_BYTES} bytes")
@@ -145,6 +149,8 @@ def _sitemap_entries(body: bytes, where: str) -> list[tuple[str, str, datetime |
         ) from None
     except ParseError as error:
         raise SitemapError(f"{where}: not well-formed XML ({error})") from None
+    except (LookupError, ValueError) as error:  # an encoding declaration expat cannot read
+        raise SitemapError(f"{where}: unreadable XML encoding ({error})") from None
     kind = {"sitemapindex": "sitemap", "urlset": "url"}.get(_local(root))
     if kind is None:
         raise SitemapError(f"{where}: root element <{_local(root)}> is neither <sitemapindex> nor <urlset>")
@@ -213,6 +219,8 @@ def _from_listing(
     client: HttpClient, base_url: str, since: datetime | None, date_from: date | None, date_to: date | None
 ) -> list[DocumentRef]:
     """Page through the report listing (newest first), at most MAX_LISTING_PAGES pages."""
+    from bs4 import BeautifulSoup  # only for a site without a usable sitemap: a daily run rarely needs it
+
     found: dict[str, DocumentRef] = {}
     page_url: str | None = base_url + LISTING_PATH
     visited: set[str] = set()

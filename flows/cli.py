@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flows.settings import Settings
+from extractors.sources import names as source_names
+from extractors.sources import parsing_names
+from flows.words import one_line
 from warehouse.errors import WarehouseConfigError, WarehouseLocked
 
-SOURCES = ("isw", "ukmod", "genstaff", "curated")
-PARSE_SOURCES = ("isw", "ukmod", "genstaff")
+if TYPE_CHECKING:  # pydantic-settings is not needed by `bulletins parse`
+    from flows.settings import Settings
+
+SOURCE_HELP = "which source: " + ", ".join(source_names())
 
 EPILOG = """examples:
   bulletins ingest --source isw
@@ -28,6 +35,7 @@ EPILOG = """examples:
   bulletins validate --source ukmod
   bulletins quarantine
   bulletins quarantine release 3f9a1c2b7d10 --note "checked against the MoD post"
+  bulletins review
   bulletins report
   bulletins demo
   bulletins serve
@@ -41,18 +49,20 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _configure_logging(args.verbosity)
+    from flows.settings import ConfigurationError
+    from flows.storage import StorageProblem
+
     try:
         return int(args.handler(args))
-    except UsageError as error:
+    except (UsageError, ConfigurationError, StorageProblem, WarehouseConfigError) as error:
         print(f"bulletins: {error}", file=sys.stderr)
         return 2
     except WarehouseLocked as error:
         print(f"bulletins: {error}", file=sys.stderr)
         return 1
-    except WarehouseConfigError as error:
-        print(f"bulletins: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
+        print("bulletins: interrupted", file=sys.stderr)
         return 130
 
 
@@ -61,23 +71,33 @@ def _parser() -> argparse.ArgumentParser:
         prog="bulletins", description="Figures from public defence bulletins, into DuckDB.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0,
+                          help="print only warnings and errors (and what the command outputs)")
+    loudness.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
+                          help="print debugging detail too")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    from flows import cli_review as oncall  # its handlers use this module's helpers
 
     ingest = commands.add_parser("ingest", help="fetch what is new since the last run",
                                  epilog="example: bulletins ingest --source isw")
-    ingest.add_argument("--source", choices=SOURCES, required=True)
+    ingest.add_argument("--source", choices=source_names(), required=True, help=SOURCE_HELP)
     ingest.set_defaults(handler=_ingest)
 
     backfill = commands.add_parser("backfill", help="re-read every document published in a date range",
                                    epilog="example: bulletins backfill --source isw --from 2025-01-01 --to 2025-03-31")
-    backfill.add_argument("--source", choices=SOURCES, required=True)
-    backfill.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
-    backfill.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument("--source", choices=source_names(), required=True, help=SOURCE_HELP)
+    backfill.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD",
+                          help="first publication date to read, inclusive")
+    backfill.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD",
+                          help="last publication date to read, inclusive")
     backfill.set_defaults(handler=_backfill)
 
     parse = commands.add_parser("parse", help="print the observations in saved documents (no DB, no network)",
                                 epilog="example: bulletins parse --source isw --published 2025-04-01 report.html")
-    parse.add_argument("--source", choices=PARSE_SOURCES, required=True)
+    parse.add_argument("--source", choices=parsing_names(), required=True,
+                       help="whose documents the files are: " + ", ".join(parsing_names()))
     parse.add_argument("--published", type=_date, metavar="YYYY-MM-DD",
                        help="the bulletin's date, if the file lacks it")
     parse.add_argument("--url", help="where the document came from (kept as provenance)")
@@ -95,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
                      help="table (default), csv with a header, json (one object per line), parquet (needs --output)")
     sql.add_argument("--output", type=Path, metavar="FILE", help="write the result to FILE instead of stdout")
-    sql.add_argument("--max-rows", type=int, default=200, help="rows shown by --format table (default 200)")
+    sql.add_argument("--max-rows", type=_positive_int, default=200, metavar="N",
+                     help="rows shown by --format table (default 200)")
     sql.set_defaults(handler=_sql)
 
     serve = commands.add_parser(
@@ -122,8 +143,8 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="re-validate a source's stored figures against the current suites (no fetching)",
         epilog="example: bulletins validate --source genstaff   (exit 1 when a critical expectation fails)",
     )
-    validate.add_argument("--source", choices=SOURCES, required=True)
-    validate.set_defaults(handler=_validate)
+    validate.add_argument("--source", choices=source_names(), required=True, help=SOURCE_HELP)
+    validate.set_defaults(handler=oncall.validate)
 
     quarantine = commands.add_parser(
         "quarantine", help="list quarantined rows waiting for review, or release one",
@@ -131,16 +152,73 @@ def _parser() -> argparse.ArgumentParser:
                '  bulletins quarantine release 3f9a1c2b7d10 --note "the MoD post says 1,271"',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    quarantine.add_argument("--source", choices=SOURCES)
-    quarantine.add_argument("--all", action="store_true", help="include released and resolved rows")
-    quarantine.set_defaults(handler=_quarantine)
+    quarantine.add_argument("--source", choices=source_names(), help="only this source's rows: "
+                            + ", ".join(source_names()))
+    quarantine.add_argument("--all", action="store_true", help="include released, acknowledged and resolved rows")
+    quarantine.set_defaults(handler=oncall.quarantine)
     actions = quarantine.add_subparsers(metavar="ACTION")
     release = actions.add_parser("release", help="load one quarantined row after review",
                                  epilog='example: bulletins quarantine release 3f9a1c2b7d10 --note "checked"')
     release.add_argument("quarantine_id", metavar="ID", help="the quarantine_id shown by `bulletins quarantine`")
     release.add_argument("--note", help="why it is released (kept with the row)")
-    release.set_defaults(handler=_release)
+    release.set_defaults(handler=oncall.release)
+    acknowledge = actions.add_parser(
+        "acknowledge", help="close one quarantined row after review without loading it",
+        epilog='example: bulletins quarantine acknowledge 3f9a1c2b7d10 --note "a typo; the next post has it right"',
+    )
+    acknowledge.add_argument("quarantine_id", metavar="ID", help="the quarantine_id shown by `bulletins quarantine`")
+    acknowledge.add_argument("--note", required=True, help="why it stays out (kept with the row)")
+    acknowledge.set_defaults(handler=oncall.acknowledge)
+
+    review = commands.add_parser(
+        "review", help="list the figures the parsers saw but could not read (kept for review, never loaded)",
+        epilog="examples:\n  bulletins review\n  bulletins review --source isw --run RUN_ID",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    review.add_argument("--source", choices=source_names(), help="only this source's figures: "
+                        + ", ".join(source_names()))
+    review.add_argument("--run", metavar="RUN_ID", help="only those of one run (default: every run)")
+    review.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="show at most N (default 50)")
+    review.set_defaults(handler=oncall.review)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not 1 or more") from None
+    return number
+
+
+def _version() -> str:
+    try:
+        return version("bulletin-metrics")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _configure_logging(verbosity: int) -> None:
+    """-q: warnings and errors only; -v: debugging detail too. Prefect reads its level when imported;
+    the project's own logger ("bulletins") prints to stderr at the same level."""
+    if not verbosity:
+        return
+    level = "WARNING" if verbosity < 0 else "DEBUG"
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
+    logger = logging.getLogger("bulletins")
+    logger.setLevel(level)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+
+
+def command_settings(*, sources: Sequence[str] = (), alerts: bool = False, http: bool = False) -> Settings:
+    """The settings this command uses, validated now (ConfigurationError: one line, exit 2)."""
+    from flows.settings import Settings
+
+    return Settings.from_env(sources=sources, alerts=alerts, http=http)
 
 
 def _date(text: str) -> date:
@@ -151,16 +229,17 @@ def _date(text: str) -> date:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from extractors.sources import source_module
+    from extractors.sources import read_document, source
 
-    module = source_module(args.source)
+    declared = source(args.source)
     for path in args.files:
         try:
             body = path.read_bytes()
-            reading = module.read(body, url=args.url, published=args.published,
-                                  sha256=hashlib.sha256(body).hexdigest())
-        except (OSError, ValueError, *getattr(module, "NOT_READ_ERRORS", ())) as error:
-            raise UsageError(f"cannot read {path}: {_one_line(error)}") from None
+            # The source's OCR step first for an image, then its pure reader.
+            reading = read_document(declared, body, url=args.url, published=args.published,
+                                    sha256=hashlib.sha256(body).hexdigest())
+        except (OSError, ValueError, *declared.not_read_errors) as error:
+            raise UsageError(f"cannot read {path}: {one_line(error)}") from None
         for observation in reading.observations:
             print(observation.to_json())
         for unread in reading.unread if args.show_unread else ():
@@ -170,9 +249,12 @@ def _parse(args: argparse.Namespace) -> int:
 
 def _sql(args: argparse.Namespace) -> int:
     from flows.sql_command import SqlCommandError, run_sql
+    from flows.storage import readable_database
 
+    settings = command_settings()
+    readable_database(settings)  # a missing home says so; nothing is created
     try:
-        return run_sql(Settings.from_env(), args.query, params=args.param, output_format=args.format,
+        return run_sql(settings, args.query, params=args.param, output_format=args.format,
                        output=args.output, max_rows=args.max_rows)
     except SqlCommandError as error:
         print(error, file=sys.stderr)
@@ -190,24 +272,61 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _run_flow(source: str, **parameters: object) -> int:
-    settings = Settings.from_env()
-    configure_prefect(settings)
-    from flows.ingest import IngestFailed, SourceUnreachable, ingest
+    """Run the ingest flow in this process; its final state is the exit code (README)."""
+    from flows.settings import ConfigurationError
+    from flows.storage import check_writable_home
 
     try:
-        summary = ingest(source=source, **parameters)
-    except IngestFailed as error:
-        print(f"bulletins: run failed: {error.summary.message}", file=sys.stderr)
-        return 1
-    except SourceUnreachable as error:
-        print(f"bulletins: {error}", file=sys.stderr)
-        return 1
+        settings = command_settings(sources=[source], alerts=True, http=True)
+    except ConfigurationError as error:
+        # Refused before Prefect starts (seconds saved), and recorded as a failed run all the same.
+        _record_refused_run(source, parameters, error)
+        raise
+    check_writable_home(settings)
+    configure_prefect(settings)
+    from flows.ingest import IngestFailed, ingest
+
+    state = ingest(source=source, **parameters, return_state=True)
+    if state.is_failed():
+        error = state.result(raise_on_failure=False)
+        if isinstance(error, IngestFailed):
+            print(f"bulletins: run failed: {error.summary.message}", file=sys.stderr)
+            return 1
+        if isinstance(error, Exception) and not isinstance(error, WarehouseLocked):
+            print(f"bulletins: {one_line(error)}", file=sys.stderr)
+            return 2 if _is_usage_problem(error) else 1
+        raise error if isinstance(error, BaseException) else RuntimeError(state.message)
+    summary = state.result()
     print(summary.message)
     return 0
 
 
+def _is_usage_problem(error: BaseException) -> bool:
+    from flows.settings import ConfigurationError
+    from flows.storage import StorageProblem
+
+    return isinstance(error, (ConfigurationError, StorageProblem))
+
+
+def _record_refused_run(source: str, parameters: dict[str, object], error: Exception) -> None:
+    import uuid
+
+    from flows.runs import RunSummary, refuse_run
+    from flows.settings import ConfigurationError
+    from flows.storage import StorageProblem, check_writable_home
+
+    mode = str(parameters.get("mode", "incremental"))
+    try:
+        settings = command_settings()
+        check_writable_home(settings)
+        summary = RunSummary(run_id=f"refused-{uuid.uuid4().hex[:12]}", source=source, mode=mode)
+        refuse_run(settings, summary, {k: v for k, v in parameters.items() if k != "mode"}, f"failed: {error}")
+    except (ConfigurationError, StorageProblem, WarehouseLocked):
+        pass  # nowhere to record it; the one-line error is what matters
+
+
 def _serve(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = command_settings()
     configure_prefect(settings)
     from flows.serve import serve_all
 
@@ -217,89 +336,37 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
+    from flows.storage import check_writable_home
 
-    settings = Settings.from_env()
+    settings = command_settings(alerts=True, http=True)
+    check_writable_home(settings)
     configure_prefect(settings)
     return run_demo(settings)
 
 
 def _report(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    warehouse = settings.warehouse
+    from flows.storage import readable_database
+
+    settings = command_settings()
     # The analyst copy, when there is one, so the report never waits on the pipeline's write lock.
-    database = warehouse.describe() if warehouse.is_lake else (
-        settings.analyst_path if settings.analyst_path.exists() else settings.warehouse_path)
-    if not warehouse.exists():
-        raise UsageError(f"no warehouse at {database}: run `bulletins demo` or an ingest first")
+    database = readable_database(settings)
     import duckdb
 
     from report import NoFiguresError, build_report
-    from warehouse.analyst_copy import connect_for_analysts
+    from warehouse.db import connect
 
     output = args.output or settings.reports_dir
     try:
-        with connect_for_analysts(warehouse) as con:
+        with connect(database, read_only=True) as con:
             files = build_report(con, output)
     except NoFiguresError as error:
         raise UsageError(f"{error} ({database}): run `bulletins demo` or an ingest first") from None
     except duckdb.Error as error:
-        raise UsageError(f"cannot read {database}: {_one_line(error)}") from None
+        raise UsageError(f"cannot read {database}: {one_line(error)}") from None
     except OSError as error:
-        raise UsageError(f"cannot write the report to {output}: {_one_line(error)}") from None
+        raise UsageError(f"cannot write the report to {output}: {one_line(error)}") from None
     for path in (files.html, *files.pngs.values()):
         print(path)
-    return 0
-
-
-def _validate(args: argparse.Namespace) -> int:
-    from flows.review import ReviewError, validate_stored
-
-    try:
-        checked = validate_stored(Settings.from_env(), args.source)
-    except ReviewError as error:
-        raise UsageError(str(error)) from None
-    print(f"{checked.source}: {checked.rows_checked} stored figures checked against the current suite "
-          f"(recorded as {checked.run_id}); {checked.rows_failing_critical} fail a critical expectation, "
-          f"{checked.rows_warned} a warning")
-    for severity, expectation, rows in checked.failed:
-        print(f"  {severity:8} {rows:5} rows  {expectation}")
-    return 1 if checked.rows_failing_critical else 0
-
-
-def _quarantine(args: argparse.Namespace) -> int:
-    from flows.review import open_quarantine
-    from warehouse.db import connect
-
-    settings = Settings.from_env()
-    if not settings.warehouse.exists():
-        raise UsageError(f"no warehouse at {settings.warehouse_path}: run `bulletins demo` or an ingest first")
-    with connect(settings.warehouse, read_only=True) as con:
-        rows = open_quarantine(con, source=args.source, include_resolved=args.all)
-    if rows.empty:
-        print("no quarantined rows" + ("" if args.all else " waiting for review"))
-        return 0
-    for row in rows.itertuples(index=False):
-        print(f"{row.quarantine_id}  {row.source} {row.metric} {row.subject} {row.period_start}..{row.period_end} "
-              f"value {row.value:g} {row.unit}\n    {row.reason}\n    {row.url}")
-    print(f"{len(rows)} rows; load one after review with `bulletins quarantine release ID`")
-    return 0
-
-
-def _release(args: argparse.Namespace) -> int:
-    from flows.review import ReviewError, release
-    from warehouse.analyst_copy import publish_for_analysts
-    from warehouse.db import connect
-
-    settings = Settings.from_env()
-    try:
-        released = release(settings, args.quarantine_id, note=args.note)
-    except ReviewError as error:
-        raise UsageError(str(error)) from None
-    with connect(settings.warehouse) as con:
-        publish_for_analysts(con, settings.warehouse)
-    stored = (f"stored as version {released.version}" if released.version
-              else "it repeats the figure in force, so no new version was needed")
-    print(f"released {released.quarantine_id}: {stored}")
     return 0
 
 
@@ -310,10 +377,6 @@ def configure_prefect(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 SQL_EPILOG = """examples:

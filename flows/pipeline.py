@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from types import ModuleType
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from extractors.http import FetchError, HttpClient
-from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Observation
+from extractors.observation import OBSERVATION_FIELDS, DocumentRef, Observation, Unread
+from extractors.source import Source
+from extractors.sources import read_document
+from extractors.sources import source as declared_source
+from flows.words import one_line
 from warehouse.load import ValidationRecord, observations_frame
 from warehouse.raw_store import RawStore, StoredDocument
 from warehouse.validation_context import with_stored_context
@@ -70,70 +73,82 @@ def fetch_documents(
     return outcome
 
 
+@dataclass(frozen=True)
+class NotParsed:
+    """A document the parser refused (bad input: `unexpected` False) or broke on (a parser bug)."""
+
+    url: str
+    sha256: str
+    reason: str
+    unexpected: bool = False
+
+
 @dataclass
 class ParseOutcome:
     frame: pd.DataFrame
     parsed: list[tuple[str, str, int]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[NotParsed] = field(default_factory=list)
     # Kept raw but not readable now (an image without OCR): not marked parsed, so a later run retries.
-    unread: list[tuple[str, str]] = field(default_factory=list)
+    kept_raw: list[tuple[str, str]] = field(default_factory=list)
+    # Figures the parser saw but could not read: kept for review, never loaded.
+    unread: list[Unread] = field(default_factory=list)
 
 
-def parse_documents(module: ModuleType, documents: Iterable[StoredDocument], store: RawStore) -> ParseOutcome:
-    """Parse stored documents with the source's pure parser into one observations frame."""
+def parse_documents(source: Source, documents: Iterable[StoredDocument], store: RawStore) -> ParseOutcome:
+    """Read stored documents with the source's pure reader (its OCR step first for an image).
+
+    One document's failure, whatever it is, is recorded for that document and the rest are read:
+    a bad upstream document must not sink the batch, nor be re-read every run (it is marked read
+    by this parser version; a new version reads it again).
+    """
+    outcome = ParseOutcome(pd.DataFrame())
     observations: list[Observation] = []
-    parsed: list[tuple[str, str, int]] = []
-    failed: list[tuple[str, str]] = []
-    unread: list[tuple[str, str]] = []
-    not_read_errors = getattr(module, "NOT_READ_ERRORS", ())
     for document in documents:
-        body = store.read(document.sha256)
         published = date.fromisoformat(document.published) if document.published else None
         try:
-            found = _parse_document(module, document, body, published, store)
-        except not_read_errors as error:
-            unread.append((document.url, str(error)))
+            body = store.read(document.sha256)
+            reading = read_document(source, body, url=document.url, published=published,
+                                    sha256=document.sha256, store=store)
+        except source.not_read_errors as error:
+            outcome.kept_raw.append((document.url, str(error)))
             log.warning("not read yet, kept raw for a later run: %s: %s", document.url, error)
             continue
         except ValueError as error:
-            # Recorded as read (no figures), so it is not retried every run; a new parser version retries it.
-            failed.append((document.url, str(error)))
-            parsed.append((document.sha256, module.PARSER_VERSION, 0))
-            log.warning("could not parse %s: %s", document.url, error)
+            outcome.failed.append(NotParsed(document.url, document.sha256, one_line(error)))
+            outcome.parsed.append((document.sha256, source.parser_version, 0))
+            log.warning("could not parse %s: %s", document.url, one_line(error))
             continue
-        observations.extend(found)
-        parsed.append((document.sha256, module.PARSER_VERSION, len(found)))
-    return ParseOutcome(observations_frame(observations), parsed, failed, unread)
+        except Exception as error:  # a parser bug met on this document: the others are still read
+            reason = f"{type(error).__name__}: {one_line(error)}"
+            outcome.failed.append(NotParsed(document.url, document.sha256, reason, unexpected=True))
+            outcome.parsed.append((document.sha256, source.parser_version, 0))
+            log.warning("parser error on %s: %s", document.url, reason)
+            continue
+        observations.extend(reading.observations)
+        outcome.unread += [
+            replace(item, url=item.url or document.url, document_sha256=item.document_sha256 or document.sha256)
+            for item in reading.unread
+        ]
+        outcome.parsed.append((document.sha256, source.parser_version, len(reading.observations)))
+    outcome.frame = observations_frame(observations)
+    return outcome
 
 
-def _parse_document(
-    module: ModuleType, document: StoredDocument, body: bytes, published: date | None, store: RawStore
-) -> list[Observation]:
-    """One document's observations. A source that reads images (it defines `recognise`) parses an
-    image's recognised text, kept beside the image so a parser upgrade need not OCR it again.
-    """
-    if hasattr(module, "recognise") and module.is_image(body):
-        recognised = _recognised_text(module, document.sha256, body, store)
-        return module.parse_recognised(recognised, url=document.url, published=published, sha256=document.sha256)
-    return module.parse(body, url=document.url, published=published, sha256=document.sha256)
-
-
-def _recognised_text(module: ModuleType, sha256: str, body: bytes, store: RawStore) -> Any:
-    """The stored reading of an image while the current OCR engine and settings made it, else a new
-    reading (the source's not-read error when there can be none), stored beside the image.
-    """
-    stored = store.read_derived(sha256, module.RECOGNISED_TEXT_NAME)
-    if stored is not None:
-        try:
-            recognised = module.read_recognised(stored)
-        except ValueError as error:
-            log.warning("stored text of image %s is damaged, recognising it again: %s", sha256, error)
-        else:
-            if module.recognised_is_current(recognised):
-                return recognised
-    recognised = module.recognise(body)
-    store.put_derived(sha256, module.RECOGNISED_TEXT_NAME, recognised.to_json())
-    return recognised
+def unread_rows_frame(source: Source, unread: list[Unread], failed_expectation: str) -> pd.DataFrame:
+    """Rows of a hand-written file that could not be read, as quarantined rows (with what could be
+    read of them), so they are listed, alerted and reviewed like rows that failed an expectation."""
+    if not unread:
+        return pd.DataFrame()
+    rows = [{**dict.fromkeys(OBSERVATION_FIELDS), "source": source.name, "metric": item.metric,
+             "value": item.value, "quote": item.quote, "published_at": item.published_at, "url": item.url,
+             "document_sha256": item.document_sha256, "parser_version": item.parser_version,
+             "failed_expectations": [failed_expectation], "reason": item.reason} for item in unread]
+    frame = pd.DataFrame(rows)
+    for name in ("period_start", "period_end", "published_at"):
+        frame[name] = pd.to_datetime(frame[name])
+    for name in ("value", "value_low", "value_high"):
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    return frame
 
 
 @dataclass
@@ -150,12 +165,13 @@ def validate_observations(
 ) -> Validated:
     """Join the batch with what is stored, run the source's Great Expectations suite over it, and
     set the rows that fail a critical expectation aside."""
-    # GX is heavy: only the flows pay for importing it.
+    if frame.empty:  # nothing new: Great Expectations is not even imported (a no-change run stays cheap)
+        return Validated(frame, pd.DataFrame(), None)
+    # GX is heavy: only runs with something to validate pay for importing it.
     from expectations.validate import WARNING_DETAILS_COLUMN, WARNINGS_COLUMN, suite_for, validate_batch
 
-    if frame.empty:
-        return Validated(frame, pd.DataFrame(), None)
-    outcome = validate_batch(with_stored_context(con, frame), today=today, suite=suite_for(source))
+    suite = suite_for(declared_source(source).suite)
+    outcome = validate_batch(with_stored_context(con, frame), today=today, suite=suite)
     record = ValidationRecord(
         suite=outcome.suite_name,
         success=outcome.success,

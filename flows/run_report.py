@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from flows.pipeline import ParseOutcome, Validated
 from flows.problems import MAX_EXAMPLES, Example, Problem, RunReport
+from flows.words import plural
 from warehouse.load import Anomaly
+
+if TYPE_CHECKING:
+    from flows.runs import RunSummary  # for the hint only: flows.runs needs nothing from here
 
 # A metric is "usual" for a source when this share of its recent documents carried it...
 USUAL_SHARE = 0.9
@@ -48,12 +53,79 @@ def validation_problems(validated: Validated) -> list[Problem]:
 
 
 def parse_anomalies(parsed: ParseOutcome) -> list[Anomaly]:
-    """A document the parser could not read (no report body, a challenge page...) is an anomaly."""
+    """A document the parser refused (no report body, not JSON...) is a warning; one it broke on
+    (a parser bug: an exception other than ValueError) is critical. Either way, for that document only."""
     return [
-        Anomaly(kind="anomaly", check_name="document_not_parsed", severity="warning", url=url,
-                detail=f"{url}: {error}")
-        for url, error in parsed.failed
+        Anomaly(kind="anomaly", check_name="parser_error" if failed.unexpected else "document_not_parsed",
+                severity="critical" if failed.unexpected else "warning", url=failed.url,
+                document_sha256=failed.sha256, detail=f"{failed.url}: {failed.reason}")
+        for failed in parsed.failed
     ]
+
+
+def unread_anomalies(parsed: ParseOutcome) -> list[Anomaly]:
+    """Each figure the parser saw but could not read, kept for review (`bulletins review`)."""
+    return [
+        Anomaly(kind="unread", check_name="figure_not_read", severity="warning", url=item.url,
+                document_sha256=item.document_sha256, detail=item.reason, quote=item.quote,
+                metric=item.metric, value=item.value)
+        for item in parsed.unread
+    ]
+
+
+def fetch_anomalies(failed: Iterable[tuple[str, str]]) -> list[Anomaly]:
+    """A document that could not be fetched (reset, truncated, a challenge page...): the run ends
+    with a warning naming it; the next runs try it again (flows/ingest.py holds the watermark)."""
+    return [
+        Anomaly(kind="anomaly", check_name="document_not_fetched", severity="warning", url=url,
+                detail=f"{url}: {reason}")
+        for url, reason in failed
+    ]
+
+
+def unreadable_row_problems(rows: pd.DataFrame, check: str) -> list[Problem]:
+    """Rows of a hand-written file that could not be read (quarantined): one critical problem."""
+    if rows.empty:
+        return []
+    examples = tuple(Example(detail=str(r["reason"]), quote=r["quote"], url=r["url"])
+                     for _, r in rows.head(MAX_EXAMPLES).iterrows())
+    return [Problem(kind="validation", check=check, severity="critical", count=len(rows), examples=examples,
+                    why="a row of the file could not be read; the other rows were loaded: fix it and run the "
+                        "ingest again")]
+
+
+def given_up_anomalies(given_up: dict[str, str], runs: int) -> list[Anomaly]:
+    """Documents that failed to be fetched in `runs` runs: no longer retried, said once."""
+    return [
+        Anomaly(kind="anomaly", check_name="document_given_up", severity="warning", url=url,
+                detail=f"{url}: failed to be fetched in {runs} runs; no longer retried (last: {reason})")
+        for url, reason in sorted(given_up.items())
+    ]
+
+
+def message(summary: RunSummary) -> str:
+    """The run's one-line summary: counts, the documents that failed, the coverage, the problems."""
+    failed = f"{summary.documents_failed} failed"
+    if summary.failed_urls:
+        shown = ", ".join(summary.failed_urls[:3])
+        more = f" and {len(summary.failed_urls) - 3} more" if len(summary.failed_urls) > 3 else ""
+        failed += f" ({shown}{more})"
+    counts = (
+        f"{summary.source} {summary.mode}: {summary.documents_discovered} discovered, "
+        f"{summary.documents_fetched} fetched, {summary.documents_unchanged} unchanged, "
+        f"{failed}, {summary.documents_kept_raw} kept raw for a later run; "
+        f"{plural(summary.observations_parsed, 'figure')} parsed, "
+        f"{plural(summary.rows_appended, 'new version')}, {summary.rows_quarantined} quarantined, "
+        f"{summary.rows_warned} warned; {summary.coverage_text()}"
+    )
+    if not summary.problems:
+        return counts
+    fresh = [p for p in summary.problems if not p["carried"]]
+    if not fresh:
+        return f"{counts}; {plural(len(summary.problems), 'problem')} from earlier runs still open"
+    found = "; ".join(f"{p['severity']} {p['check']} ({p['count']})" for p in fresh[:5])
+    more = f" and {len(fresh) - 5} more" if len(fresh) > 5 else ""
+    return f"{counts} — {summary.status.replace('_', ' ')}: {found}{more}"
 
 
 def usual_metrics(con: duckdb.DuckDBPyConnection, source: str, parser_version: str) -> set[str]:
@@ -157,9 +229,21 @@ def merge(problems: Iterable[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(merged.values(), key=lambda p: (p.severity != "critical", p.kind, p.check)))
 
 
-def markdown(report: RunReport, headline: str) -> str:
-    """The run's validation summary as a Prefect markdown artifact."""
+def markdown(report: RunReport, headline: str, *, coverage: str | None = None,
+             unread: Iterable[Anomaly] = ()) -> str:
+    """The run's validation summary as a Prefect markdown artifact, with its figure coverage and a
+    few of the figures kept for review."""
     lines = [f"# {report.source}: {report.status}", "", headline, ""]
+    unread = list(unread)
+    if coverage:
+        lines += [f"**Figures read:** {coverage}.", ""]
+    if unread:
+        lines += [f"## Figures kept for review ({len(unread)}): `bulletins review`", ""]
+        for item in unread[:MAX_EXAMPLES]:
+            lines.append(f"- {item.detail}")
+            if item.quote:
+                lines.append(f"  > {' '.join(item.quote.split())[:_QUOTE_CHARS]}")
+        lines.append("")
     if not report.problems:
         lines.append("Every expectation passed; no anomalies.")
     for problem in report.problems:
@@ -188,6 +272,12 @@ def _example(row: pd.Series, detail: str) -> Example:
 
 _ANOMALY_WHY = {
     "document_not_parsed": "the parser found no report in the document: the site's layout may have changed",
+    "parser_error": "the parser broke on this document (a bug to fix); the batch's other documents were read",
+    "document_not_fetched": "the document could not be fetched; the next runs try it again",
+    "document_given_up": "the document failed to be fetched run after run; it is no longer retried",
+    "discovery_failed": "the source's listing could not be read; documents already stored were still read",
+    "figure_not_read": "the parser saw a figure it could not settle (period, attribution or unit): "
+                       "kept for review with `bulletins review`, never loaded",
     "usual_figures_missing": "the source's documents normally carry these figures: a layout or wording change "
                              "may be hiding them from the parser",
     "no_new_document": "the source has published nothing new for longer than its schedule allows",

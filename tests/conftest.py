@@ -34,11 +34,13 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture
 def bulletins_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty BULLETINS_HOME for one test, with every source URL unset."""
+    """An empty BULLETINS_HOME for one test, with every source URL, token and alert destination unset
+    (a default would point at a public host)."""
     home = tmp_path / "home"
     monkeypatch.setenv("BULLETINS_HOME", str(home))
     for name in ("BULLETINS_ISW_BASE_URL", "BULLETINS_GENSTAFF_BASE_URL", "BULLETINS_UKMOD_X_API_URL",
-                 "BULLETINS_UKMOD_RSS_URL", "BULLETINS_ALERT_URL"):
+                 "BULLETINS_UKMOD_RSS_URL", "BULLETINS_UKMOD_X_BEARER_TOKEN", "BULLETINS_ALERT_URL",
+                 "BULLETINS_ALERT_BLOCK", "BULLETINS_CURATED_FILE"):
         monkeypatch.delenv(name, raising=False)
     return home
 

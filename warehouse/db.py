@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,11 +28,12 @@ MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 INCLUDE = re.compile(r"^-- @include (sql/[a-z0-9_]+\.sql)$", re.MULTILINE)
 # How long an open waits for another process's lock on the file before giving up.
 DEFAULT_LOCK_TIMEOUT = 30.0
-# DuckDB's words when another process holds the file (1.5):
+# DuckDB's words when another process holds the file (1.5), read only for the program's name when
+# /proc cannot tell it; whether the file is locked, and by whom, is asked of the kernel (lock_holder):
 #   Could not set lock on file "...": Conflicting lock is held in /usr/bin/python3 (PID 123) ...
-LOCK_CONFLICT = re.compile(
-    r"Could not set lock on file .*Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)"
-)
+LOCK_CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+# struct flock on Linux: l_type, l_whence, (padding), l_start, l_len, l_pid, (padding).
+_FLOCK = "hh4xqqi4x"
 
 
 @dataclass(frozen=True)
@@ -178,17 +180,35 @@ def _open(path: Path, *, read_only: bool, lock_timeout: float | None) -> duckdb.
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
-            conflict = LOCK_CONFLICT.search(str(error))
-            if conflict is None:
-                raise
+            pid = lock_holder(path, for_writing=not read_only)
+            if pid is None:
+                raise  # not another process's lock: a damaged file, a full disk...
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                pid = int(conflict.group("pid"))
-                command = _command_line(pid) or conflict.group("program")
+                named = LOCK_CONFLICT.search(str(error))
+                command = _command_line(pid) or (named.group("program") if named else "a process")
                 raise WarehouseLocked(path, pid, command, timeout) from None
         # Ingest write connections last well under a second: poll often at first, then back off.
         time.sleep(min(pause, remaining))
         pause = min(pause * 2, 1.0)
+
+
+def lock_holder(path: Path, *, for_writing: bool) -> int | None:
+    """The PID of another process whose lock on `path` keeps us from opening it as wanted, asked of
+    the kernel (fcntl F_GETLK: DuckDB locks its file with POSIX record locks); None when nothing
+    is in the way (or the file cannot be opened to ask)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        return None
+    wanted = fcntl.F_WRLCK if for_writing else fcntl.F_RDLCK
+    try:
+        with path.open("rb") as handle:
+            answer = fcntl.fcntl(handle, fcntl.F_GETLK, struct.pack(_FLOCK, wanted, os.SEEK_SET, 0, 0, 0))
+    except OSError:
+        return None
+    lock_type, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer)
+    return pid if lock_type != fcntl.F_UNLCK and pid > 0 else None
 
 
 def _command_line(pid: int) -> str | None:

@@ -70,12 +70,16 @@ class LoadBatch:
 class Anomaly:
     """Something a run found wrong beyond row validation (see the anomalies table)."""
 
-    kind: str  # anomaly | stale | unreachable
+    kind: str  # anomaly | unread | stale | unreachable
     check_name: str
     severity: str  # critical | warning
     detail: str
     url: str | None = None
     document_sha256: str | None = None
+    # An unread figure (kind unread): the sentence that carried it, and what it looked like.
+    quote: str | None = None
+    metric: str | None = None
+    value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -166,9 +170,10 @@ def record_anomalies(
         return
     con.executemany(
         "INSERT INTO anomalies BY NAME SELECT ? AS run_id, ? AS source, ? AS detected_at, ? AS kind, "
-        "? AS check_name, ? AS severity, ? AS url, ? AS document_sha256, ? AS detail",
-        [[run_id, source, at, a.kind, a.check_name, a.severity, a.url, a.document_sha256, a.detail]
-         for a in anomalies],
+        "? AS check_name, ? AS severity, ? AS url, ? AS document_sha256, ? AS detail, ? AS quote, "
+        "? AS metric, ?::DOUBLE AS value",
+        [[run_id, source, at, a.kind, a.check_name, a.severity, a.url, a.document_sha256, a.detail, a.quote,
+          a.metric, a.value] for a in anomalies],
     )
 
 

@@ -17,7 +17,7 @@ image like any document and stores the bytes.
 Reading an image is two steps, so its text can be kept: `recognise(body)` is the OCR (a
 RecognisedText: repaired text, repairs, engine and settings; `to_json()` is what the flow stores
 beside the image as `<image>.ocr.json`, `read_recognised` reads it back), and
-`parse_recognised(recognised, published=...)` the parse. The flow (flows/pipeline.py) reuses a
+`parse_recognised(recognised, published=...)` the parse. The pipeline (extractors.sources.read_document) reuses a
 stored reading while `recognised_is_current` says the installed Tesseract and the OCR settings
 would make it the same way, so a parser upgrade re-reads images without OCR and without the
 network. `parse` does both steps at once (the `bulletins parse` command).
@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urljoin
 
 from extractors.observation import DocumentRef, Observation, Reading
+from extractors.source import Cursor, OcrStep, Option, Source, SourceSettings
 from extractors.ukmod.channels import (
     Client,
     Post,
@@ -54,11 +55,6 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 
 
-# Errors that mean "keep the document raw and try again on a later run" (see flows/pipeline.py).
-NOT_READ_ERRORS: tuple[type[Exception], ...] = (ImageNotRead,)
-# An incremental run asks the timeline only for posts newer than the last run's newest post:
-# the flow passes the stored cursor as this argument of `discover`, and keeps `next_cursor(refs)`.
-CURSOR_ARGUMENT = "since_id"
 
 
 def document_kind(body: bytes) -> str:
@@ -244,9 +240,15 @@ def image_refs(posts: list[Post], base_url: str, *, channel: str) -> list[Docume
     return refs
 
 
-def next_cursor(refs: list[DocumentRef]) -> str | None:
-    """The cursor the next incremental run starts from (see CURSOR_ARGUMENT)."""
-    return latest_post_id(refs)
+def next_cursor(stored: list[DocumentRef], failed: list[DocumentRef] | None = None) -> str | None:
+    """The `since_id` the next incremental run starts from: the newest post among the stored
+    documents, but never past a post whose image failed to be fetched (the next run asks the
+    timeline for it again)."""
+    newest = latest_post_id(stored)
+    held_back = [int(ref.meta["post_id"]) - 1 for ref in failed or [] if ref.meta.get("post_id", "").isdigit()]
+    if not held_back:
+        return newest
+    return str(min([*held_back, *([int(newest)] if newest else [])]))
 
 
 def latest_post_id(refs: list[DocumentRef]) -> str | None:
@@ -304,3 +306,54 @@ __all__ = [
     "recognise",
     "recognised_is_current",
 ]
+
+
+def _read_text_document(
+    body: bytes, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """`read` without OCR: an image's text is recognised by the OCR step first (DECLARATION.ocr)."""
+    if is_image(body):
+        raise ValueError("ukmod: an update image: its text must be recognised (OCR) before it is read")
+    return read(body, url=url, published=published, sha256=sha256)
+
+
+def _read_recognised_text(
+    recognised: RecognisedText, *, url: str | None = None, published: date | None = None, sha256: str | None = None
+) -> Reading:
+    """An image's recognised text, read as an update text (its unread sentences kept)."""
+    return read_text(recognised.text, url=url, published=published, sha256=sha256)
+
+
+# What this source is, for the pipeline and the command line (extractors/source.py): declared once, here.
+DECLARATION = Source(
+    name=SOURCE,
+    title="UK MoD Defence Intelligence updates (@DefenceHQ)",
+    parser_version=PARSER_VERSION,
+    suite="ukmod",
+    discover=discover,
+    read=_read_text_document,
+    settings=SourceSettings(
+        base_url_env="BULLETINS_UKMOD_X_API_URL",
+        base_url="https://api.x.com",
+        public_hosts=frozenset({"api.x.com", "api.twitter.com", "pbs.twimg.com"}),
+        stale_after_hours=36.0,
+        options=(
+            Option("BULLETINS_UKMOD_X_BEARER_TOKEN", "bearer_token", "an X API v2 bearer token", secret=True),
+            Option("BULLETINS_UKMOD_RSS_URL", "rss_url", "an RSS bridge feed of @DefenceHQ", is_url=True),
+        ),
+        needs_one_of=("bearer_token", "rss_url"),
+    ),
+    ocr=OcrStep(
+        is_image=is_image,
+        recognise=recognise,
+        stored_name=RECOGNISED_TEXT_NAME,
+        dump=RecognisedText.to_json,
+        load=read_recognised,
+        is_current=recognised_is_current,
+        read=_read_recognised_text,
+    ),
+    # No Tesseract, or it failed: the image stays raw and a later run reads it.
+    not_read_errors=(ImageNotRead,),
+    # An incremental run asks the timeline only for posts newer than the last stored one.
+    cursor=Cursor(argument="since_id", advance=next_cursor),
+)

@@ -110,3 +110,37 @@ def test_load_document_reads_the_file_without_the_network(tmp_path: Path) -> Non
     assert (document.source, document.url, document.body) == ("curated", copy.as_uri(), FIGURES.read_bytes())
     [discovered] = curated.discover(None, copy.as_uri())
     assert discovered.body == document.body
+
+
+def test_read_keeps_the_good_rows_and_returns_each_bad_row_with_its_line_and_reason() -> None:
+    edited = rows()
+    edited[1]["unit"] = "count"  # row 2
+    edited.append(dict(edited[2], value=4800))  # row 4: the same series point as row 3
+    body = dump(edited)
+    reading = curated.read(body, sha256="f00d")
+
+    assert sorted(o.metric for o in reading.observations) == ["casualties_cumulative", "troops_deployed"]
+    wrong_unit, repeated = reading.unread
+    line = body.decode().splitlines().index("- metric: killed_cumulative") + 1
+    assert wrong_unit.reason == (f"curated row 2 (killed_cumulative): field 'unit' must be 'persons' for "
+                                 f"killed_cumulative, got 'count' (line {line})")
+    assert wrong_unit.quote.startswith("- metric: killed_cumulative") and "unit: count" in wrong_unit.quote
+    assert (wrong_unit.metric, wrong_unit.value, wrong_unit.document_sha256) == ("killed_cumulative", 600.0, "f00d")
+    assert wrong_unit.published_at == date(2025, 4, 30)
+    assert repeated.reason.startswith("curated row 4 (casualties_cumulative): same metric, subject, period and "
+                                      "assessment as row 3 (line ")
+    assert reading.coverage == 2 / 4
+
+
+def test_a_file_nested_too_deep_is_refused_with_a_reason_not_a_recursion_error() -> None:
+    with pytest.raises(ValueError, match="nests too deep"):
+        curated.read(b"- " + b"[" * 5000 + b"]" * 5000 + b"\n")
+
+
+def test_a_400_digit_value_is_an_unread_row_not_an_overflow_error() -> None:
+    body = FIGURES.read_bytes().replace(b"  value: 600\n", b"  value: 1" + b"0" * 400 + b"\n")
+    reading = curated.read(body)
+    assert len(reading.observations) == 2
+    [unread] = reading.unread
+    assert "row 2 (killed_cumulative): field 'value' must be a plain number" in unread.reason
+    assert unread.value is None

@@ -136,10 +136,21 @@ def test_an_unknown_field_is_loaded_and_reported(caplog: pytest.LogCaptureFixtur
     assert "ballistic_missiles" in caplog.text
 
 
-def test_a_null_or_non_numeric_value_is_skipped() -> None:
-    body = day_body({"personnel_units": 880000, "planes": None, "tanks": "n/a", "mlrs": True, "helicopters": 340})
-    found = by_metric(genstaff.parse(body), date(2025, 3, 1))
+def test_a_null_or_non_numeric_value_is_not_read_but_kept_for_review() -> None:
+    body = day_body({"personnel_units": 880000, "planes": None, "tanks": "n/a", "mlrs": True, "helicopters": 340,
+                     "artillery_systems": int("9" * 400)})  # a 400-digit count: no float holds it
+    reading = genstaff.read(body, url="http://127.0.0.1/day", sha256="ab")
+    found = by_metric(reading.observations, date(2025, 3, 1))
     assert sorted(found) == ["helicopters_cumulative", "personnel_cumulative"]
+    unread = {u.metric: u for u in reading.unread}
+    assert sorted(unread) == ["artillery_systems_cumulative", "mlrs_cumulative", "planes_cumulative",
+                              "tanks_cumulative"]
+    assert unread["tanks_cumulative"].reason == "data.stats.tanks is not a count: 'n/a'"
+    assert unread["tanks_cumulative"].quote == "General Staff report of 2025-03-01: tanks 'n/a'"
+    assert (unread["planes_cumulative"].published_at, unread["planes_cumulative"].url) == (
+        date(2025, 3, 1), "http://127.0.0.1/day")
+    assert reading.coverage == 2 / 6
+    assert genstaff.parse(body, url="http://127.0.0.1/day", sha256="ab") == reading.observations
 
 
 @pytest.mark.parametrize(
@@ -151,6 +162,9 @@ def test_a_null_or_non_numeric_value_is_skipped() -> None:
         (b'{"data": {"records": [{"date": "2025-01-01", "stats": {}}, {"stats": {}}]}}', r"records\[1\] has no 'date'"),
         (b'{"data": {"date": "01/03/2025", "stats": {}}}', "not YYYY-MM-DD"),
         (b'{"data": {"date": "2025-03-01", "stats": [1, 2]}}', "no 'stats' object"),
+        (b"<!doctype html><html><body>Just a moment...</body></html>", "not JSON"),
+        (b'{"data": ' * 5000 + b"{}" + b"}" * 5000, "nests JSON too deep"),
+        (b'{"data": {"date": "2025-03-01", "stats": {"tanks": ' + b"9" * 5000 + b"}}}", "not usable JSON"),
     ],
 )
 def test_malformed_documents_raise_naming_what_is_missing(body: bytes, message: str) -> None:

@@ -227,3 +227,17 @@ def test_parse_sitemap_reads_a_gzipped_sitemap():
         "russian-offensive-campaign-assessment-august-12-2023",
         "russian-offensive-campaign-assessment-special-edition-kursk",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'<?xml version="1.0" encoding="x-no-such-encoding"?><urlset/>', "unreadable XML encoding"),
+        (b'<?xml version="1.0" encoding="utf-32"?><urlset/>', "unreadable XML encoding"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03truncated", "corrupt gzip"),
+    ],
+)
+def test_a_sitemap_that_cannot_be_decoded_is_a_sitemap_error_not_a_crash(body: bytes, message: str):
+    # Before: LookupError, ValueError and EOFError escaped discovery and ended the run in a traceback.
+    with pytest.raises(SitemapError, match=message):
+        parse_sitemap(body)

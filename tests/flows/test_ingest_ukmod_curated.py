@@ -115,3 +115,42 @@ def test_an_analyst_session_on_the_copy_never_stops_an_ingest_and_sql_answers_wh
     with held_open(bulletins_home / "warehouse.duckdb") as _writer:  # as a running ingest holds it
         assert main(["sql", "--format", "csv", query]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "610.0"
+
+
+def test_a_bad_curated_row_is_quarantined_with_its_line_the_others_load_and_the_run_fails_naming_it(
+    prefect_harness: None, bulletins_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flows.cli import main
+    from tests.webhook import WebhookReceiver
+
+    curated = tmp_path / "figures.yaml"
+    text = (REPO / "curated" / "figures.yaml").read_text()
+    curated.write_text(text.replace("  value: 600\n  unit: persons\n", "  value: 600\n  unit: km2\n", 1))
+    line = curated.read_text().splitlines().index("- metric: killed_cumulative") + 1
+    monkeypatch.setenv("BULLETINS_CURATED_FILE", str(curated))
+    with WebhookReceiver() as receiver:
+        monkeypatch.setenv("BULLETINS_ALERT_URL", receiver.url())
+        assert main(["backfill", "--source", "curated", "--from", "2025-01-01", "--to", "2025-12-31"]) == 1
+    reason = (f"curated row 2 (killed_cumulative): field 'unit' must be 'persons' for killed_cumulative, "
+              f"got 'km2' (line {line})")
+    assert "critical row_readable (1)" in capsys.readouterr().err
+    with connect(bulletins_home / "warehouse.duckdb", read_only=True) as con:
+        loaded = con.execute("SELECT metric FROM observations ORDER BY metric").fetchall()
+        quarantined = con.execute("SELECT source, metric, value, failed_expectations, reason, url, quote "
+                                  "FROM open_quarantine").fetchall()
+    assert loaded == [("casualties_cumulative",), ("troops_deployed",)]
+    [(source, metric, value, failed, why, url, quote)] = quarantined
+    assert (source, metric, value, failed, why, url) == ("curated", "killed_cumulative", 600.0, ["row_readable"],
+                                                         reason, curated.resolve().as_uri())
+    assert "unit: km2" in quote
+    [alert] = receiver.posts
+    assert reason in alert.json()["text"]
+
+    # Fixed in the file: the row loads and the quarantined one is moot.
+    curated.write_text(text)
+    assert main(["backfill", "--source", "curated", "--from", "2025-01-01", "--to", "2025-12-31"]) == 0
+    with connect(bulletins_home / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM open_quarantine").fetchone() == (0,)
+        assert con.execute("SELECT value FROM observations WHERE metric = 'killed_cumulative'").fetchall() == [
+            (600.0,)]

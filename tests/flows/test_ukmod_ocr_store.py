@@ -84,12 +84,12 @@ def test_a_stored_reading_is_parsed_without_tesseract_and_an_image_without_one_w
     store.put_derived(with_reading.sha256, ukmod.RECOGNISED_TEXT_NAME, reading.to_json())
     monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on the PATH
 
-    outcome = parse_documents(ukmod, [with_reading, without_reading, text_update], store)
+    outcome = parse_documents(ukmod.DECLARATION, [with_reading, without_reading, text_update], store)
 
     # 152 is only in the stored reading (the image says 143): the stored text was parsed.
     assert outcome.frame["value"].tolist() == [152.0, 143.0]
     assert outcome.frame["url"].tolist() == [with_reading.url, text_update.url]
-    assert [url for url, _ in outcome.unread] == [without_reading.url]
+    assert [url for url, _ in outcome.kept_raw] == [without_reading.url]
     assert {sha for sha, _, _ in outcome.parsed} == {with_reading.sha256, text_update.sha256}
     # Nothing is derived from a text update or from an image that could not be read.
     assert store.read_derived(text_update.sha256, ukmod.RECOGNISED_TEXT_NAME) is None
@@ -102,7 +102,7 @@ def test_a_reading_is_reused_while_current_and_made_again_when_stale_or_damaged(
     image = put_image(store, "2025-04-05.png", "2025-04-05")
     runs = ocr.tesseract_runs
 
-    first = parse_documents(ukmod, [image], store)
+    first = parse_documents(ukmod.DECLARATION, [image], store)
     assert ocr.tesseract_runs == runs + 1
     assert ("territory_gained", 143.0) in figures(first)
     stored = store.read_derived(image.sha256, ukmod.RECOGNISED_TEXT_NAME)
@@ -113,20 +113,20 @@ def test_a_reading_is_reused_while_current_and_made_again_when_stale_or_damaged(
     # A parser upgrade re-reads the stored text (edited here so that its use shows), without OCR.
     edited = dataclasses.replace(reading, text=reading.text.replace("143 sq km", "151 sq km"))
     store.put_derived(image.sha256, ukmod.RECOGNISED_TEXT_NAME, edited.to_json())
-    assert ("territory_gained", 151.0) in figures(parse_documents(ukmod, [image], store))
+    assert ("territory_gained", 151.0) in figures(parse_documents(ukmod.DECLARATION, [image], store))
     assert ocr.tesseract_runs == runs + 1
 
     # A reading made by another Tesseract is made again, and replaced.
     older_engine = dataclasses.replace(edited, engine="tesseract 4.1.1")
     store.put_derived(image.sha256, ukmod.RECOGNISED_TEXT_NAME, older_engine.to_json())
-    assert ("territory_gained", 143.0) in figures(parse_documents(ukmod, [image], store))
+    assert ("territory_gained", 143.0) in figures(parse_documents(ukmod.DECLARATION, [image], store))
     assert ocr.tesseract_runs == runs + 2
     renewed = ukmod.read_recognised(store.read_derived(image.sha256, ukmod.RECOGNISED_TEXT_NAME) or b"")
     assert (renewed.engine, "143 sq km" in renewed.text) == (tesseract_version(), True)
 
     # A damaged file is no reading: the image is read again.
     store.put_derived(image.sha256, ukmod.RECOGNISED_TEXT_NAME, b'{"text": ')
-    assert ("territory_gained", 143.0) in figures(parse_documents(ukmod, [image], store))
+    assert ("territory_gained", 143.0) in figures(parse_documents(ukmod.DECLARATION, [image], store))
     assert ocr.tesseract_runs == runs + 3
 
 
@@ -147,7 +147,7 @@ def test_ingest_keeps_each_image_reading_and_a_reread_after_a_parser_upgrade_nee
         monkeypatch.setenv("BULLETINS_UKMOD_X_API_URL", url)
         assert ingest(source="ukmod", **RANGE).status.startswith("completed")
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(sources=["ukmod"])
     with connect(settings.warehouse_path) as con:
         images = con.execute(
             "SELECT url, sha256, path FROM raw_documents WHERE content_type LIKE 'image/%' ORDER BY url"
@@ -185,7 +185,7 @@ def test_ingest_keeps_each_image_reading_and_a_reread_after_a_parser_upgrade_nee
 
     assert ocr.tesseract_runs == runs + 1  # only the stale reading (4 March 2025) was made again
     assert json.loads(stale_reading.read_text(encoding="utf-8"))["engine"] == tesseract_version()
-    assert (counts["documents_unread"], counts["documents_fetched"], counts["rows_appended"]) == (0, 0, 1)
+    assert (counts["documents_kept_raw"], counts["documents_fetched"], counts["rows_appended"]) == (0, 0, 1)
     with connect(settings.warehouse_path) as con:
         march_gain = con.execute(
             "SELECT value, version FROM observations_latest "

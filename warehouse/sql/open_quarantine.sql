@@ -1,4 +1,4 @@
--- Quarantined rows still waiting for a person: not released after review, and not made moot by the
+-- Quarantined rows still waiting for a person: not released or acknowledged after review, and not made moot by the
 -- source itself. A row is moot once a later figure for the same series key was stored, or once the
 -- document it came from was fetched again with different content and re-read (the source fixed it;
 -- anything still wrong there was quarantined again as a new row).
@@ -6,7 +6,7 @@
 CREATE OR REPLACE VIEW open_quarantine AS
 SELECT q.*
 FROM quarantine AS q
-WHERE q.released_at IS NULL
+WHERE q.released_at IS NULL AND q.acknowledged_at IS NULL
   AND NOT EXISTS (
       SELECT 1 FROM observations AS o
       WHERE o.source = q.source AND o.metric = q.metric AND o.subject = q.subject
