@@ -1,34 +1,37 @@
 """The one HTTP client every source fetches through (DESIGN.md §2, fetch).
 
-A `requests.Session` wrapped with what polite, reliable scraping needs: connect/read timeouts,
-retries with exponential backoff and full jitter on 429/5xx/connection errors honouring
-Retry-After, conditional GET, a body size cap, an honest User-Agent, a host allow-list checked on
-every redirect hop, and challenge pages ("Just a moment...") treated as failed fetches.
+What polite, reliable scraping needs, on the shared transport (`extractors.transport`: urllib3,
+the one retry policy, a deadline per request): connect/read timeouts and an overall deadline per
+attempt, retries with backoff and jitter on 429/5xx/broken reads honouring Retry-After (capped),
+conditional GET, a body size cap, gzip, an honest User-Agent, a host allow-list checked on every
+redirect hop, credentials (an `Authorization` header) sent only to the host they were given for,
+and challenge pages ("Just a moment...") treated as failed fetches.
 
 Every HTTP exchange is recorded as a `FetchAttempt`, on success (`FetchResult.attempts`) and on
-failure (`FetchError.attempts`), so the warehouse can keep the fetch history.
+failure (`FetchError.attempts`), so the warehouse can keep the fetch history. URLs in attempts
+and error messages are redacted (`redact_url`): a token in a query string is never logged.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-
-DEFAULT_USER_AGENT = (
-    "bulletin-metrics/0.1 (data pipeline reading public defence bulletins; "
-    "+https://github.com/bulletin-metrics/bulletin-metrics)"
+from extractors.transport import (
+    CREDENTIAL_HEADERS,
+    DEFAULT_USER_AGENT,
+    RETRYABLE_STATUSES,
+    Answer,
+    Transport,
+    redact_url,
+    retry_policy,
+    same_origin,
 )
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 NOT_FOUND_STATUSES = frozenset({404, 410})
 MAX_REDIRECTS = 5
@@ -95,7 +98,7 @@ class FetchError(Exception):
         self.reason = " ".join(reason.split())  # one line, whatever the server sent
         self.attempts = list(attempts)
         self.status = status
-        super().__init__(f"fetch of {url} failed: {self.reason}")
+        super().__init__(f"fetch of {redact_url(url)} failed: {self.reason}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keeps the exception picklable (Prefect may serialise task failures).
@@ -118,18 +121,6 @@ class ResponseTooLarge(FetchError):
     """The body exceeds the client's size cap."""
 
 
-@dataclass(slots=True)
-class _Exchange:
-    """What one request returned: a response, or `error` when no usable response came."""
-
-    url: str
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    error: str | None = None
-    retry_after_s: float | None = None
-
-
 class HttpClient:
     """Fetches documents from an allow-list of hosts; share one per flow run, close it after."""
 
@@ -139,36 +130,21 @@ class HttpClient:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        deadline: float = 60.0,
         max_attempts: int = 5,
-        challenge_attempts: int = 3,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-        max_retry_after: float = 120.0,
+        backoff_factor: float = 0.5,
+        max_retry_after: int = 120,
         max_bytes: int = 20 * 1024 * 1024,
         user_agent: str = DEFAULT_USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
     ) -> None:
-        if max_attempts < 1 or challenge_attempts < 1:
-            raise ValueError("max_attempts and challenge_attempts must be at least 1")
         self.allowed_hosts = frozenset(_normalise_host(h) for h in allowed_hosts if h)
         if not self.allowed_hosts:
             raise ValueError("allowed_hosts is empty: the client could fetch nothing")
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_attempts = max_attempts
-        self.challenge_attempts = challenge_attempts
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.max_retry_after = max_retry_after
+        self.policy = retry_policy(max_attempts, backoff_factor=backoff_factor, retry_after_max=max_retry_after)
         self.max_bytes = max_bytes
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._session = requests.Session()
-        # Retries are ours (with Retry-After and attempt records), so urllib3 must not retry too.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.headers["User-Agent"] = user_agent
+        self._transport = Transport(connect_timeout=connect_timeout, read_timeout=read_timeout,
+                                    deadline=deadline, user_agent=user_agent, sleep=sleep)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -177,7 +153,7 @@ class HttpClient:
         self.close()
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     def get(
         self,
@@ -191,9 +167,11 @@ class HttpClient:
         """GET `url`, following up to 5 redirects within the allow-list, retrying what is transient.
 
         With `etag`/`last_modified` the request is conditional; a 304 gives `not_modified=True`.
-        Raises `FetchError` (or a subclass) when no document could be had.
+        `headers` may carry credentials (Authorization): they go to `url`'s own host only, never
+        to a redirect target on another host. Raises `FetchError` (or a subclass) when no
+        document could be had.
         """
-        headers = dict(headers or {})  # e.g. Authorization for an API source
+        headers = dict(headers or {})
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -203,55 +181,46 @@ class HttpClient:
 
         attempts: list[FetchAttempt] = []
         current = url
-        redirects = failures = challenges = 0
         self._check_url(current, url, attempts)
-        while True:
-            exchange = self._exchange(current, headers, attempts)
-            status = exchange.status
-
-            if status in REDIRECT_STATUSES:
-                location = exchange.headers.get("location")
+        for _hop in range(MAX_REDIRECTS + 1):
+            outcome = self._transport.request("GET", current, policy=self.policy, headers=headers,
+                                              max_bytes=self.max_bytes, retry_answer=_is_challenge)
+            attempts += [_attempt(answer) for answer in outcome.answers]
+            last = outcome.last
+            if last.too_large:
+                raise ResponseTooLarge(url, last.too_large, attempts, last.status)
+            if last.error is not None:
+                raise FetchError(url, outcome.problem(last.error), attempts)
+            if last.status in REDIRECT_STATUSES:
+                location = last.headers.get("location")
                 if not location:
-                    raise FetchError(url, f"HTTP {status} redirect without Location", attempts, status)
-                redirects += 1
-                if redirects > MAX_REDIRECTS:
-                    raise FetchError(url, f"more than {MAX_REDIRECTS} redirects", attempts, status)
-                current = urljoin(current, location)
-                self._check_url(current, url, attempts)
+                    raise FetchError(url, f"HTTP {last.status} redirect without Location", attempts, last.status)
+                target = urljoin(current, location)
+                self._check_url(target, url, attempts)
+                if not same_origin(target, url):
+                    headers = _without_credentials(headers)
+                current = target
                 continue
+            if _is_challenge(last):
+                problem = f"challenge page instead of the document (HTTP {last.status})"
+                raise ChallengePage(url, outcome.problem(problem), attempts, last.status)
+            if last.status in RETRYABLE_STATUSES:
+                raise FetchError(url, outcome.problem(f"HTTP {last.status}"), attempts, last.status)
+            return self._finish(url, current, last, attempts)
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects", attempts, attempts[-1].status)
 
-            challenged = exchange.error is None and _is_challenge(exchange)
-            if challenged:
-                challenges += 1
-                problem = f"challenge page instead of the document (HTTP {status})"
-            elif exchange.error is not None:
-                problem = exchange.error
-            elif status in RETRYABLE_STATUSES:
-                problem = f"HTTP {status}"
-            else:
-                return self._finish(url, current, exchange, attempts)
-
-            failures += 1
-            if challenged and (challenges >= self.challenge_attempts or failures >= self.max_attempts):
-                raise ChallengePage(url, f"{problem} after {failures} attempts", attempts, status)
-            if failures >= self.max_attempts:
-                raise FetchError(url, f"gave up after {failures} attempts, last: {problem}", attempts, status)
-            self._sleep(self._delay(failures, exchange.retry_after_s))
-
-    def _finish(
-        self, url: str, final_url: str, exchange: _Exchange, attempts: list[FetchAttempt]
-    ) -> FetchResult:
+    def _finish(self, url: str, final_url: str, answer: Answer, attempts: list[FetchAttempt]) -> FetchResult:
         """Turn a final, non-retryable answer into a result or the matching error."""
-        status = exchange.status
+        status = answer.status
         assert status is not None
         if status == 304 or 200 <= status < 300:
             return FetchResult(
                 url=url,
                 final_url=final_url,
                 status=status,
-                body=None if status == 304 else exchange.body,
-                headers=exchange.headers,
-                fetched_at=attempts[-1].attempted_at,
+                body=None if status == 304 else answer.body,
+                headers=answer.headers,
+                fetched_at=answer.started_at,
                 not_modified=status == 304,
                 attempts=attempts,
             )
@@ -262,113 +231,37 @@ class HttpClient:
     def _check_url(self, target: str, requested: str, attempts: list[FetchAttempt]) -> None:
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https"):
-            raise FetchError(requested, f"unsupported URL scheme in {target!r}", attempts)
+            raise FetchError(requested, f"unsupported URL scheme in {redact_url(target)!r}", attempts)
         host = _normalise_host(parts.hostname or "")
         if host not in self.allowed_hosts:
-            via = "" if target == requested else f" (redirected to {target})"
+            via = "" if target == requested else f" (redirected to {redact_url(target)})"
             raise HostNotAllowed(requested, f"host {host or '?'!r} is not allowed{via}", attempts)
 
-    def _exchange(self, url: str, headers: dict[str, str], attempts: list[FetchAttempt]) -> _Exchange:
-        """One request; records the attempt. Transport failures come back as `error`, not raised."""
-        attempted_at = datetime.now(UTC)
-        started = time.monotonic()
-        exchange = _Exchange(url=url)
-        too_large: str | None = None
-        try:
-            with self._session.get(
-                url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False
-            ) as response:
-                exchange.status = response.status_code
-                exchange.headers = {k.lower(): v for k, v in response.headers.items()}
-                exchange.retry_after_s = parse_retry_after(exchange.headers.get("retry-after"))
-                too_large = self._oversize(exchange.headers.get("content-length"))
-                if too_large is None and response.status_code not in REDIRECT_STATUSES:
-                    exchange.body, too_large = self._read_capped(response)
-        except requests.exceptions.Timeout as error:
-            exchange.status, exchange.error = None, f"timeout: {_short(error)}"
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-            exchange.status, exchange.error = None, f"connection error: {_short(error)}"
-        except requests.exceptions.RequestException as error:
-            # Malformed URL, undecodable gzip, ...: not transient, retrying will not help.
-            attempts.append(self._attempt(exchange, attempted_at, started, _short(error)))
-            raise FetchError(url, f"{type(error).__name__}: {_short(error)}", attempts) from error
 
-        attempts.append(self._attempt(exchange, attempted_at, started, too_large or exchange.error))
-        if too_large:
-            raise ResponseTooLarge(url, too_large, attempts, exchange.status)
-        return exchange
-
-    def _attempt(
-        self, exchange: _Exchange, attempted_at: datetime, started: float, error: str | None
-    ) -> FetchAttempt:
-        return FetchAttempt(
-            url=exchange.url,
-            attempted_at=attempted_at,
-            status=exchange.status,
-            error=error,
-            elapsed_ms=(time.monotonic() - started) * 1000.0,
-            retry_after_s=exchange.retry_after_s,
-        )
-
-    def _oversize(self, content_length: str | None) -> str | None:
-        if content_length and content_length.strip().isdigit() and int(content_length) > self.max_bytes:
-            return f"Content-Length {int(content_length)} exceeds the {self.max_bytes}-byte cap"
-        return None
-
-    def _read_capped(self, response: requests.Response) -> tuple[bytes, str | None]:
-        """Read the (decompressed) body, stopping as soon as it passes the cap."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=64 * 1024):
-            size += len(chunk)
-            if size > self.max_bytes:
-                return b"", f"body exceeds the {self.max_bytes}-byte cap"
-            chunks.append(chunk)
-        return b"".join(chunks), None
-
-    def _delay(self, failures: int, retry_after_s: float | None) -> float:
-        """Seconds to wait before the next try: the server's Retry-After, else full-jitter backoff."""
-        if retry_after_s is not None:
-            return min(retry_after_s, self.max_retry_after)
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
-        return self._rng.uniform(0.0, ceiling)
+def _attempt(answer: Answer) -> FetchAttempt:
+    return FetchAttempt(
+        url=redact_url(answer.url),
+        attempted_at=answer.started_at,
+        status=answer.status,
+        error=answer.too_large or answer.error,
+        elapsed_ms=answer.elapsed_ms,
+        retry_after_s=answer.retry_after_s,
+    )
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP-date); None if absent/bad."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # HTTP-dates are GMT by definition
-        when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    return max(0.0, (when - now).total_seconds())
+def _without_credentials(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
 
 
-def _is_challenge(exchange: _Exchange) -> bool:
-    if exchange.headers.get("cf-mitigated", "").lower() == "challenge":
+def _is_challenge(answer: Answer) -> bool:
+    if answer.headers.get("cf-mitigated", "").lower() == "challenge":
         return True
-    head = exchange.body[:CHALLENGE_SCAN_BYTES].lower()
+    head = answer.body[:CHALLENGE_SCAN_BYTES].lower()
     return any(marker in head for marker in CHALLENGE_MARKERS)
 
 
 def _normalise_host(host: str) -> str:
     return host.strip().lower().rstrip(".")
-
-
-def _short(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 __all__ = [
@@ -381,5 +274,4 @@ __all__ = [
     "HttpClient",
     "NotFound",
     "ResponseTooLarge",
-    "parse_retry_after",
 ]

@@ -12,13 +12,19 @@ by the next run that still has the problems.
 The message goes to `settings.alert_url` (an http(s) webhook taking JSON, or any Apprise URL) and
 to the Prefect notification block named by `settings.alert_block`. Delivery failures are logged
 and recorded, never raised: a broken alert channel must not fail the run that found the problems.
+
+Deciding, delivering and recording are three steps (`plan_alert`, `deliver_alert`,
+`record_alert`) so that the flow delivers with no warehouse connection open: a slow or hanging
+webhook then holds no write lock (issue 11 item 5). A webhook POST goes through the shared
+transport (`extractors.transport`): the same urllib3 retry policy as every document fetch, and a
+deadline of `BULLETINS_ALERT_TIMEOUT` seconds on each attempt, however slowly the receiver drips.
+Its URL appears nowhere but as scheme and host: the path and query of a webhook are its secret.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,9 +35,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import duckdb
-import requests
 
-from extractors.http import DEFAULT_USER_AGENT, RETRYABLE_STATUSES, parse_retry_after
+from extractors.transport import RETRYABLE_STATUSES, Transport, retry_policy, scrub
 from flows.problems import MAX_EXAMPLES, Problem, RunReport
 from flows.settings import Settings
 
@@ -39,12 +44,11 @@ logger = logging.getLogger(__name__)
 
 AlertKind = Literal["problem", "all_clear", "suppressed", "none"]
 
-# Webhook delivery: attempts per message, and the backoff between them (seconds).
+# Webhook delivery: attempts per message (the shared retry policy), and the deadline of each (seconds).
 MAX_ATTEMPTS = 4
-BACKOFF_BASE = 1.0
-BACKOFF_MAX = 30.0
-MAX_RETRY_AFTER = 120.0
 DEFAULT_TIMEOUT = 10.0
+# What is kept of a receiver's answer: enough for its error message, never a whole page.
+MAX_ANSWER_BYTES = 64 * 1024
 # Quotes are shortened so that one message stays readable in a chat window.
 QUOTE_CHARS = 200
 MAX_PROBLEMS_IN_TEXT = 20
@@ -70,11 +74,22 @@ class _LastAlert:
 
 
 @dataclass(frozen=True)
-class _Delivery:
+class Delivery:
     destination: str | None
     delivered: bool
     attempts: int
     error: str | None
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """What `plan_alert` decided to send (or to hold back, `kind` "suppressed"), not yet delivered."""
+
+    kind: AlertKind
+    alert_id: str
+    report: RunReport
+    payload: dict[str, Any]
+    created_at: datetime
 
 
 def send_alert(
@@ -88,39 +103,60 @@ def send_alert(
 ) -> AlertDecision:
     """Decide whether `report` warrants a message, send it, and record the decision in `alerts`.
 
-    `timeout` bounds each webhook request (connect and read); `sleep` waits between retries.
+    All three steps on one connection, held while the webhook answers: the flow calls them
+    apart instead, delivering with no connection open. `timeout` is each webhook attempt's
+    deadline; `sleep` waits between retries.
     """
+    pending = plan_alert(report, settings, con, now=now)
+    if pending is None:
+        return AlertDecision(kind="none", delivered=False, attempts=0, error=None, alert_id=None)
+    return record_alert(con, pending, deliver_alert(pending, settings, sleep=sleep, timeout=timeout))
+
+
+def plan_alert(
+    report: RunReport, settings: Settings, con: duckdb.DuckDBPyConnection, *, now: datetime | None = None
+) -> PendingAlert | None:
+    """The alert `report` warrants against the source's last one in `alerts`; None: nothing to send."""
     now = _aware(now)
     last = _last_alert(con, report.source)
     kind = _decide(report, last, now, settings.alert_repeat_hours)
     if kind == "none":
-        return AlertDecision(kind="none", delivered=False, attempts=0, error=None, alert_id=None)
-
+        return None
     alert_id = uuid.uuid4().hex
     opened_at = last.created_at if kind == "all_clear" and last else None
     text = alert_text(report, all_clear=kind == "all_clear", opened_at=opened_at)
     bulletins = {**report.to_dict(), "kind": "all_clear" if kind == "all_clear" else "problem", "alert_id": alert_id}
-    payload = {"text": text, "bulletins": bulletins}
-
     if kind == "suppressed":
         assert last is not None
         logger.info(
             "alert for %s run %s suppressed: same problems (%s) as the alert of %s",
             report.source, report.run_id, report.fingerprint, last.created_at.isoformat(),
         )
-        delivery = _Delivery(_destinations_label(settings), delivered=False, attempts=0, error=None)
-    else:
-        delivery = _deliver(payload, report, settings, sleep=sleep, timeout=timeout)
+    return PendingAlert(kind, alert_id, report, {"text": text, "bulletins": bulletins}, now)
 
+
+def deliver_alert(
+    pending: PendingAlert, settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Delivery:
+    """Send a planned alert to every destination (a suppressed one to none). Needs no warehouse."""
+    if pending.kind == "suppressed":
+        return Delivery(_destinations_label(settings), delivered=False, attempts=0, error=None)
+    return _deliver(pending.payload, pending.report, settings, sleep=sleep, timeout=timeout)
+
+
+def record_alert(con: duckdb.DuckDBPyConnection, pending: PendingAlert, delivery: Delivery) -> AlertDecision:
+    """Keep the alert and how its delivery went in `alerts`."""
+    report = pending.report
     con.execute(
         "INSERT INTO alerts (alert_id, run_id, source, kind, status, fingerprint, created_at, delivered, "
         "attempts, error, destination, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [alert_id, report.run_id, report.source, kind, report.status, report.fingerprint, now,
-         delivery.delivered, delivery.attempts, delivery.error, delivery.destination,
-         json.dumps(payload, default=str, ensure_ascii=False)],
+        [pending.alert_id, report.run_id, report.source, pending.kind, report.status, report.fingerprint,
+         pending.created_at, delivery.delivered, delivery.attempts, delivery.error, delivery.destination,
+         json.dumps(pending.payload, default=str, ensure_ascii=False)],
     )
-    return AlertDecision(kind=kind, delivered=delivery.delivered, attempts=delivery.attempts,
-                         error=delivery.error, alert_id=alert_id)
+    return AlertDecision(kind=pending.kind, delivered=delivery.delivered, attempts=delivery.attempts,
+                         error=delivery.error, alert_id=pending.alert_id)
 
 
 def _aware(now: datetime | None) -> datetime:
@@ -202,7 +238,7 @@ def _shorten(text: str, limit: int = QUOTE_CHARS) -> str:
 def _deliver(
     payload: dict[str, Any], report: RunReport, settings: Settings, *, sleep: Callable[[float], None],
     timeout: float,
-) -> _Delivery:
+) -> Delivery:
     """Send to every configured destination; delivered only if every one accepted the message."""
     destination = _destinations_label(settings)
     if destination is None:
@@ -210,7 +246,7 @@ def _deliver(
             "no alert destination configured (BULLETINS_ALERT_URL, BULLETINS_ALERT_BLOCK): "
             "alert for %s run %s (%s) not delivered", report.source, report.run_id, report.status,
         )
-        return _Delivery(None, delivered=False, attempts=0, error="no alert destination configured")
+        return Delivery(None, delivered=False, attempts=0, error="no alert destination configured")
 
     text: str = payload["text"]
     subject, _, _ = text.partition("\n")
@@ -224,7 +260,7 @@ def _deliver(
             else:
                 attempts, error = _notify_apprise(url, subject, text, report)
         except Exception as unexpected:  # a broken channel must never fail the run
-            attempts, error = 1, f"{type(unexpected).__name__}: {unexpected}"
+            attempts, error = 1, f"{type(unexpected).__name__}: {_one_line(unexpected)}"
         outcomes.append((label, attempts, _scrub(error, url)))
     if settings.alert_block:
         label = f"prefect-block:{settings.alert_block}"
@@ -240,7 +276,7 @@ def _deliver(
     if not errors:
         logger.info("alert for %s run %s (%s) delivered to %s", report.source, report.run_id,
                     report.status, destination)
-    return _Delivery(
+    return Delivery(
         destination=destination,
         delivered=not errors,
         attempts=sum(attempts for _, attempts, _ in outcomes),
@@ -251,40 +287,30 @@ def _deliver(
 def _post_webhook(
     url: str, payload: dict[str, Any], *, sleep: Callable[[float], None], timeout: float
 ) -> tuple[int, str | None]:
-    """POST the JSON payload, retrying connection errors, timeouts, 429 and 5xx; (attempts, error)."""
+    """POST the JSON payload under the shared retry policy, each attempt within `timeout` seconds.
+
+    No redirects: a webhook that redirects is misconfigured, and a POST must not wander.
+    Returns (attempts, error); the error never holds the URL.
+    """
     body = json.dumps(payload, default=str, ensure_ascii=False).encode("utf-8")
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": DEFAULT_USER_AGENT}
-    rng = random.Random()
-    with requests.Session() as session:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            retry_after: float | None = None
-            try:
-                # No redirects: a webhook that redirects is misconfigured, and a POST must not wander.
-                response = session.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
-            except requests.exceptions.Timeout as error:
-                problem = f"timeout after {timeout:g} s: {_one_line(error)}"
-            except requests.exceptions.ConnectionError as error:
-                problem = f"connection error: {_one_line(error)}"
-            except requests.exceptions.RequestException as error:
-                return attempt, f"{type(error).__name__}: {_one_line(error)}"  # not transient
-            else:
-                if 200 <= response.status_code < 300:
-                    return attempt, None
-                problem = f"HTTP {response.status_code} {_one_line(response.text)}".rstrip()
-                if response.status_code not in RETRYABLE_STATUSES:
-                    return attempt, problem
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if attempt == MAX_ATTEMPTS:
-                return attempt, f"gave up after {attempt} attempts, last: {problem}"
-            sleep(_delay(attempt, retry_after, rng))
-    raise AssertionError("unreachable: the loop returns on its last attempt")
-
-
-def _delay(failures: int, retry_after: float | None, rng: random.Random) -> float:
-    """The server's Retry-After if it gave one, else full-jitter exponential backoff."""
-    if retry_after is not None:
-        return min(retry_after, MAX_RETRY_AFTER)
-    return rng.uniform(0.0, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (failures - 1)))
+    with Transport(connect_timeout=timeout, read_timeout=timeout, deadline=timeout, sleep=sleep) as transport:
+        outcome = transport.request(
+            "POST", url, policy=retry_policy(MAX_ATTEMPTS), body=body, max_bytes=MAX_ANSWER_BYTES,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+    last = outcome.last
+    if last.error is None and last.status is not None and 200 <= last.status < 300:
+        return len(outcome.answers), None
+    if last.error is not None:
+        problem = last.error
+    elif last.too_large:
+        problem = f"HTTP {last.status} with an answer over {MAX_ANSWER_BYTES} bytes"
+    else:
+        answer = last.body.decode("utf-8", errors="replace")
+        problem = f"HTTP {last.status} {_one_line(answer)}".rstrip()
+        if last.status not in RETRYABLE_STATUSES:
+            return len(outcome.answers), problem
+    return len(outcome.answers), outcome.problem(problem)
 
 
 def _notify_apprise(url: str, subject: str, body: str, report: RunReport) -> tuple[int, str | None]:
@@ -378,16 +404,9 @@ def _apprise_private_url(url: str) -> str | None:
 
 
 def _scrub(error: str | None, url: str) -> str | None:
-    """Remove the URL's secret parts (path, query, credentials) from an error message."""
-    if error is None:
-        return None
-    parts = urlsplit(url)
-    # An http(s) host is no secret, but Apprise URLs may hold a token in the host (tgram://TOKEN/...).
-    secret_netloc = "@" in parts.netloc or parts.scheme.lower() not in ("http", "https")
-    secrets = [url, parts.netloc if secret_netloc else "", parts.path if len(parts.path) > 1 else "", parts.query]
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        error = error.replace(secret, "…")
-    return error
+    """Remove the URL's secret parts (path, query, credentials) from an error message, however
+    they were written (percent-encoded, as a receiver or a library logs them, or not)."""
+    return None if error is None else scrub(error, url)
 
 
 def _one_line(value: object, limit: int = 300) -> str:
@@ -395,4 +414,4 @@ def _one_line(value: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-__all__ = ["AlertDecision", "alert_text", "send_alert"]
+__all__ = ["AlertDecision", "PendingAlert", "alert_text", "deliver_alert", "plan_alert", "record_alert", "send_alert"]

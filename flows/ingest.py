@@ -19,6 +19,7 @@ whatever way a run ends, its `ingest_runs` row is finished with a status and the
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,7 @@ from extractors.observation import DocumentRef
 from extractors.source import Source
 from extractors.sources import source as declared_source
 from flows import pipeline, run_report
+from flows.alerts import PendingAlert, deliver_alert, plan_alert, record_alert
 from flows.concurrency import one_run_per_source
 from flows.problems import Problem, RunReport
 from flows.progress import Progress
@@ -56,7 +58,7 @@ from flows.settings import ConfigurationError, Settings
 from flows.storage import StorageProblem, check_writable_home
 from flows.words import one_line, plural
 from warehouse.db import connect
-from warehouse.errors import WarehouseLocked
+from warehouse.errors import StorageFull, WarehouseLocked, is_no_room
 from warehouse.load import Anomaly, LoadBatch, load_batch, record_anomalies
 from warehouse.raw_store import RawStore, StoredDocument, already_parsed, latest_validators, stored_documents
 
@@ -64,7 +66,7 @@ BATCH_SIZE = 50
 WARNINGS_STATE = "Completed with warnings"
 FINAL_STATUS = {"clean": "completed", "warning": "completed_with_warnings", "critical": "failed"}
 # Failures that end a run with their one-line message as a Failed state, not a traceback.
-STOPPING_ERRORS = (ConfigurationError, StorageProblem, WarehouseLocked)
+STOPPING_ERRORS = (ConfigurationError, StorageProblem, StorageFull, WarehouseLocked)
 # The failed expectation of a row of a hand-written file (curated) that could not be read.
 UNREADABLE_ROW = "row_readable"
 
@@ -255,7 +257,8 @@ def _ingest(
     with connect(settings.warehouse) as con:
         failure = _judge(con, settings, summary, declared, refs, discovery, fetch_failed, since, cursor, anomalies)
         report = _record(con, settings, summary, started_at, problems, anomalies)
-    _announce(settings, summary, report, [a for a in anomalies if a.kind == "unread"])
+        pending = plan_alert(report, settings, con)  # decided here, delivered with no connection open
+    _announce(settings, summary, report, pending, [a for a in anomalies if a.kind == "unread"])
     if failure is not None:
         return Failed(message=failure, data=SourceUnreachable(failure))
     if report.run_status == "critical":
@@ -338,17 +341,29 @@ def _record(
     return replace(report, report_location=_data_docs(settings, con, started_at, summary))
 
 
-def _announce(settings: Settings, summary: RunSummary, report: RunReport, unread: list[Anomaly]) -> None:
+def _announce(
+    settings: Settings, summary: RunSummary, report: RunReport, pending: PendingAlert | None, unread: list[Anomaly]
+) -> None:
     """Alert once, publish the analyst copy and the Prefect artifacts."""
-    from flows.alerts import send_alert
     from warehouse.analyst_copy import publish_for_analysts
 
-    # A slow webhook must not hold the write lock while the reports are built: its own connection,
-    # which then publishes the analyst copy (alerts included).
-    with connect(settings.warehouse) as con:
-        # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
-        send_alert(report, settings, con, timeout=settings.alert_timeout_s)
-        copy = publish_for_analysts(con, settings.warehouse)
+    # Delivered with no connection open (issue 11 item 5): a slow or hanging webhook holds no write
+    # lock, so another ingest is never kept waiting; each attempt ends at BULLETINS_ALERT_TIMEOUT.
+    # Never raises: a failed delivery is logged and recorded in `alerts`, the run's results stay.
+    delivery = deliver_alert(pending, settings, timeout=settings.alert_timeout_s) if pending else None
+    try:
+        with connect(settings.warehouse) as con:
+            if pending and delivery:
+                record_alert(con, pending, delivery)
+            copy = publish_for_analysts(con, settings.warehouse)
+    except (OSError, duckdb.Error) as error:
+        if not is_no_room(error):
+            raise
+        # Issue 11 item 8: the alert is out; the analyst copy is made whole or not at all, so
+        # readers keep the previous one. One line, and the run fails: someone must free space.
+        raise StorageFull(errno.ENOSPC, f"no room on the disk of {settings.home} to finish the run "
+                          f"({one_line(error)}): the alert was sent, readers keep the previous analyst copy"
+                          ) from None
     if copy is not None:
         logging.getLogger("bulletins").info("analyst copy published: %s (%.2f s)", copy.path, copy.seconds)
     _publish_artifacts(summary, report, unread)
@@ -367,7 +382,7 @@ def _data_docs(settings: Settings, con: duckdb.DuckDBPyConnection, since: dateti
 
     try:
         index = build_data_docs(settings.data_docs_dir, con, since=since)
-    except DataDocsError as error:
+    except (DataDocsError, OSError) as error:  # OSError: a full disk must not stop the alert
         logging.getLogger("bulletins").warning("Data Docs not built: %s", error)
         return f"bulletins sql \"SELECT * FROM validation_results WHERE run_id = '{summary.run_id}'\""
     return index.resolve().as_uri()

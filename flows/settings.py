@@ -61,6 +61,10 @@ class Settings:
     home: Path
     # HTTP attempts per request (the client's retry budget).
     http_max_attempts: int = 5
+    # Seconds one HTTP read may wait for the next bytes, and one attempt may take in all (a server
+    # that drips its answer never trips the first).
+    http_timeout_s: float = 30.0
+    http_deadline_s: float = 60.0
     alert_url: str | None = None
     # A saved Prefect notification block, "<block-type-slug>/<name>" (e.g. "slack-webhook/data-team").
     alert_block: str | None = None
@@ -89,7 +93,7 @@ class Settings:
         values: dict[str, Any] = {"home": Path(core.home).resolve(), "lock_timeout_s": core.lock_timeout,
                                   "warehouse_url": core.warehouse_url, "lake_data_path": core.lake_data_path}
         if http:
-            values["http_max_attempts"] = _validated(_Http, given).http_max_attempts
+            values.update(_validated(_Http, given).model_dump())
         if alerts:
             values.update(_validated(_Alerts, given).model_dump())
         configured = {name: _source_config(source_registry.source(name), given) for name in sources}
@@ -149,9 +153,10 @@ class Settings:
         return timedelta(hours=hours) if hours > 0 else None
 
     def http_client(self, source: str) -> HttpClient:
-        from extractors.http import HttpClient  # requests is not needed by `bulletins parse`
+        from extractors.http import HttpClient  # urllib3 is not needed by `bulletins parse`
 
-        return HttpClient(self.allowed_hosts(source), max_attempts=self.http_max_attempts)
+        return HttpClient(self.allowed_hosts(source), max_attempts=self.http_max_attempts,
+                          read_timeout=self.http_timeout_s, deadline=self.http_deadline_s)
 
     def allowed_hosts(self, source: str) -> frozenset[str]:
         """Hosts a source may be fetched from: its public hosts plus those of its configured URLs."""
@@ -185,6 +190,8 @@ class _Core(_FromMapping):
 
 class _Http(_FromMapping):
     http_max_attempts: PositiveInt = Field(5, validation_alias="BULLETINS_HTTP_MAX_ATTEMPTS")
+    http_timeout_s: PositiveFloat = Field(30.0, validation_alias="BULLETINS_HTTP_TIMEOUT", allow_inf_nan=False)
+    http_deadline_s: PositiveFloat = Field(60.0, validation_alias="BULLETINS_HTTP_DEADLINE", allow_inf_nan=False)
 
 
 class _Alerts(_FromMapping):

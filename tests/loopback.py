@@ -11,6 +11,8 @@ A reply may also be a function of the request, for answers that depend on reques
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -34,13 +36,18 @@ class RecordedRequest:
 class Reply:
     """One scripted answer. `with_length=False` sends no Content-Length and ends the body by
     closing the connection, so a client cannot know the size up front; `disconnect=True` closes
-    the connection without answering at all."""
+    the connection without answering at all. Faults: `drip` seconds between every byte of the
+    answer (status line and headers included); `reset_after` body bytes, then a TCP reset;
+    `delay` seconds of silence before answering."""
 
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     with_length: bool = True
     disconnect: bool = False
+    drip: float = 0.0
+    reset_after: int | None = None
+    delay: float = 0.0
 
 
 Responder = Reply | Callable[[RecordedRequest], Reply]
@@ -56,6 +63,7 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._released = threading.Event()  # set at shutdown: dripping and delayed answers stop
 
     # -- scripting -------------------------------------------------------------------------------
     def script(self, path: str, *replies: Responder, default: Responder | None = None) -> None:
@@ -91,11 +99,14 @@ class LoopbackServer:
     def __enter__(self) -> LoopbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
+        # A client hanging up on a fault is the point of the fault, not a traceback on stderr.
+        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="loopback-http", daemon=True)
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._released.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -126,8 +137,13 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 headers={k.lower(): v for k, v in self.headers.items()},
             )
             reply = server._answer(request)
+            if reply.delay:
+                server._released.wait(reply.delay)
             if reply.disconnect:
                 self.close_connection = True
+                return
+            if reply.drip or reply.reset_after is not None:
+                self._send_faulty(reply)
                 return
             self.send_response(reply.status)
             names = {k.lower() for k in reply.headers}
@@ -142,6 +158,29 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if reply.status != 304:
                 self.wfile.write(reply.body)
+
+        def _send_faulty(self, reply: Reply) -> None:
+            """The whole answer written by hand: dripped byte by byte, or cut by a reset."""
+            self.close_connection = True
+            head = [f"HTTP/1.1 {reply.status} Scripted", *(f"{k}: {v}" for k, v in reply.headers.items())]
+            if "content-length" not in {k.lower() for k in reply.headers}:
+                head.append(f"Content-Length: {len(reply.body)}")
+            wire = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+            if reply.reset_after is not None:
+                self.wfile.write(wire + reply.body[: reply.reset_after])
+                self.wfile.flush()
+                # SO_LINGER 0: close() sends RST instead of FIN, as a crashed peer or a middlebox does.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                return
+            try:
+                for byte in wire + reply.body:
+                    if server._released.wait(reply.drip):
+                        return  # the server is stopping
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+            except OSError:
+                return  # the client gave up: that is what the drip is for
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # tests stay quiet

@@ -15,12 +15,15 @@ HOOK_PATH = "/hooks/T0SECRET/B0TOKEN"
 
 @dataclass(frozen=True)
 class Answer:
-    """One scripted answer: a status, or `hang` (never answer) or `close` (drop the connection)."""
+    """One scripted answer: a status, or `hang` (never answer) or `close` (drop the connection);
+    `drip` seconds between each byte of the answer; `body` instead of a short default text."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False
     close: bool = False
+    drip: float = 0.0
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,29 @@ class WebhookReceiver:
                 if answer.hang or answer.close:
                     self.close_connection = True
                     return
-                body = b"ok" if answer.status < 300 else b"receiver trouble"
+                body = answer.body if answer.body is not None else (
+                    b"ok" if answer.status < 300 else b"receiver trouble")
+                if answer.drip:
+                    self._drip(answer, body)
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _drip(self, answer: Answer, body: bytes) -> None:
+                self.close_connection = True
+                wire = f"HTTP/1.1 {answer.status} Dripping\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+                try:
+                    for byte in wire:
+                        if receiver._release.wait(answer.drip):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:
+                    return  # the sender gave up
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

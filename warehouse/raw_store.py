@@ -4,6 +4,10 @@ A body is written once (temp file then rename, so a crash never leaves half a do
 never changed; `raw_documents` in the warehouse records where it came from and when. What is
 derived from a body and costly to redo (an image's OCR text) is kept beside it, "<sha256>.<name>".
 Re-parsing, replaying a backfill or debugging a figure reads from here, not the network.
+
+A write that fails (disk full, quota, a file-size limit) removes its temp file and raises
+`StorageFull`, one line; the documents stored before stay. A temp file left by a process that was
+killed mid-write carries that process's id and is removed by the next write beside it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +23,9 @@ import duckdb
 import pandas as pd
 
 from warehouse.backend import insert_new
+from warehouse.errors import StorageFull, is_no_room
+
+TEMP_MARK = ".tmp-"
 
 
 @dataclass(frozen=True)
@@ -61,11 +67,7 @@ class RawStore:
         relative = self.relative_path(sha256)
         target = self.root / relative
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-                handle.write(body)
-                temp_name = handle.name
-            os.replace(temp_name, target)
+            _write_whole(target, body, what=f"a {len(body)}-byte document from {url}")
         return StoredDocument(sha256, source, url, fetched_at, len(body), relative, dict(headers), published)
 
     def read(self, sha256: str) -> bytes:
@@ -94,10 +96,7 @@ class RawStore:
         if not (self.root / self.relative_path(sha256)).exists():
             raise FileNotFoundError(f"raw document {sha256} is not in the store at {self.root}: nothing to put beside")
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{sha256[:12]}-", delete=False) as handle:
-            handle.write(payload)
-            temp_name = handle.name
-        os.replace(temp_name, target)
+        _write_whole(target, payload, what=f"{name} of document {sha256[:12]}")
         return target
 
     def read_derived(self, sha256: str, name: str) -> bytes | None:
@@ -106,6 +105,43 @@ class RawStore:
             return self.derived_path(sha256, name).read_bytes()
         except FileNotFoundError:
             return None
+
+
+def _write_whole(target: Path, data: bytes, *, what: str) -> None:
+    """Write `data` to `target` whole or not at all: a temp file beside it, then a rename."""
+    temporary = target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_temporaries(target.parent)
+        with temporary.open("wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        if is_no_room(error):
+            raise StorageFull(
+                error.errno, f"the raw store {target.parent.parent} has no room for {what} "
+                f"({os.strerror(error.errno or 0).lower()}); documents stored before are kept"
+            ) from None
+        raise
+
+
+def _remove_abandoned_temporaries(directory: Path) -> None:
+    """Delete temp files whose writer died (kill -9 mid-write): their process id runs no more."""
+    for leftover in directory.glob(f".*{TEMP_MARK}*"):
+        pid = leftover.name.rpartition(TEMP_MARK)[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_runs(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it runs, as another user
+    return True
 
 
 def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocument], run_id: str) -> int:

@@ -260,20 +260,55 @@ def test_an_unreachable_receiver_is_logged_and_recorded_never_raised(
     assert "T0SECRET" not in caplog.text
 
 
-def test_a_refused_connection_is_recorded_without_the_secret_path(
-    tmp_path: Path, con: duckdb.DuckDBPyConnection, caplog: pytest.LogCaptureFixture
+# A webhook URL that needs percent-encoding on the wire: an error quoting the encoded path once
+# slipped past a scrub that only knew the URL as written (issue 11 item 7).
+ENCODED_HOOK_PATH = "/hooks/T0SECRET/B0 TOKEN/équipe"
+
+
+def test_a_refused_connection_fails_fast_and_is_recorded_without_the_secret_path(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     with socket.socket() as probe:  # a port that was free a moment ago: nobody listens there
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with caplog.at_level(logging.ERROR, logger="flows.alerts"):
-        decision = send_alert(report(1, no_figures()), settings_for(tmp_path, f"http://127.0.0.1:{port}{HOOK_PATH}"),
-                              con, now=T0, sleep=Sleeps())
-    assert (decision.delivered, decision.attempts) == (False, MAX_ATTEMPTS)
-    assert decision.error is not None and "connection error" in decision.error
-    # requests names the URL path in this error ("Max retries exceeded with url: ...").
-    assert "url: …" in decision.error and "T0SECRET" not in decision.error
+    for path in (HOOK_PATH, ENCODED_HOOK_PATH):
+        with caplog.at_level(logging.ERROR, logger="flows.alerts"):
+            decision = send_alert(report(1, no_figures()), settings_for(tmp_path, f"http://127.0.0.1:{port}{path}"),
+                                  con, now=T0, sleep=Sleeps())
+        # Refused is tried once more, like any connection that cannot be made, then given up.
+        assert (decision.delivered, decision.attempts) == (False, 2)
+        assert decision.error is not None and "Connection refused" in decision.error
+        assert "T0SECRET" not in decision.error and "B0" not in decision.error
+    stored = con.execute("SELECT string_agg(error, ' ') || string_agg(destination, ' ') FROM alerts").fetchone()
+    assert stored is not None and "T0SECRET" not in stored[0]
     assert "T0SECRET" not in caplog.text and f"127.0.0.1:{port}" in caplog.text
+    assert "T0SECRET" not in "".join(capfd.readouterr())
+
+
+def test_a_receiver_echoing_the_encoded_path_does_not_leak_it(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture,
+) -> None:
+    receiver.default = Answer(404, body=b"no hook at /hooks/T0SECRET/B0%20TOKEN/%C3%A9quipe")
+    with caplog.at_level(logging.ERROR, logger="flows.alerts"):
+        decision = send_alert(report(1, no_figures()), settings_for(tmp_path, receiver.url(ENCODED_HOOK_PATH)),
+                              con, now=T0, sleep=Sleeps())
+    assert receiver.posts[0].path == "/hooks/T0SECRET/B0%20TOKEN/%C3%A9quipe"  # it was sent where it should
+    assert decision.error is not None and decision.error.endswith("HTTP 404 no hook at …")
+    assert "T0SECRET" not in decision.error and "T0SECRET" not in caplog.text
+
+
+def test_a_dripping_receiver_cannot_hold_an_attempt_past_the_timeout(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, receiver: WebhookReceiver
+) -> None:
+    """Issue 11 item 5: one byte every 0.2 s never trips a socket timeout; the deadline does."""
+    receiver.default = Answer(200, drip=0.2)  # about 8 s to send its answer
+    decision = send_alert(report(1, no_figures()), settings_for(tmp_path, receiver.url()), con, now=T0,
+                          sleep=Sleeps(), timeout=0.5)
+    assert (decision.delivered, decision.attempts) == (False, MAX_ATTEMPTS)
+    assert decision.error is not None
+    assert decision.error.endswith(f"gave up after {MAX_ATTEMPTS} attempts, last: timeout: no complete answer "
+                                   "within 0.5 s")
 
 
 def test_an_undelivered_alert_is_sent_again_by_the_next_run(
