@@ -43,7 +43,8 @@ from extractors.isw_html import (
 )
 from extractors.observation import Observation, Reading
 from extractors.reading.attribution import Voice
-from extractors.reading.periods import DAY_DATE, When, parse_date
+from extractors.reading.dates import DAY_DATE, parse_date
+from extractors.reading.periods import When
 from extractors.reading.reader import Provenance, SourceVoice, read_paragraphs
 from extractors.reading.text import split_sentences
 from extractors.source import Source, SourceSettings

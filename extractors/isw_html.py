@@ -22,7 +22,7 @@ from lxml.etree import HTMLParser
 from lxml.etree import _Element as Element
 
 from extractors.isw_discover import report_date_from_url
-from extractors.reading.periods import MONTH, parse_date
+from extractors.reading.dates import MONTH, parse_date
 
 
 class Container(NamedTuple):

@@ -33,20 +33,28 @@ holds November 2024 for the figure of the "when" clause.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from extractors.catalogue import WAR_START
-
-Interval = tuple[date, date]
-
-MONTHS: dict[str, int] = {}
-for _number, _name in enumerate(calendar.month_name[1:], start=1):
-    MONTHS[_name.lower()] = _number
-    MONTHS[_name.lower()[:3]] = _number
-MONTHS["sept"] = 9
+from extractors.reading.dates import (
+    DAY_DATE,
+    MONTH,
+    MONTH_YEAR,
+    MONTHS,
+    YEAR,
+    Interval,
+    date_parts,
+    latest_month,
+    month_period,
+    next_month_named,
+    parse_date,
+    quarter_period,
+    whole_months_after,
+    whole_months_before,
+    year_period,
+)
 
 _COUNTS: dict[str, int] = {
     word: index
@@ -58,15 +66,6 @@ _COUNTS.update({"a": 1, "an": 1, "eighteen": 18, "twenty-four": 24, "thirty": 30
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
              "last": 4, "final": 4}
 
-# Month names match in any case but "May", which must be capitalised: "forces may" is a verb.
-_FULL = [m.lower() for m in calendar.month_name[1:] if m != "May"]
-_SHORT = ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
-_SHORT_ALTERNATION = "|".join(sorted(_SHORT, key=len, reverse=True))
-MONTH = rf"(?<![A-Za-z])(?:(?i:{'|'.join(_FULL)})|(?i:{_SHORT_ALTERNATION})\.?|May)(?![A-Za-z])"
-YEAR = r"(?:19|20)\d{2}(?![\d,.]\d)"
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?(?![\d])"
-DAY_DATE = rf"(?:{MONTH}\s+{_DAY}(?:,?\s+{YEAR})?|{_DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR})?)"
-MONTH_YEAR = rf"(?:{MONTH}(?:,?\s+{YEAR})?)"
 _DATEISH = rf"(?:{DAY_DATE}|{MONTH_YEAR}(?!\s*\d))"
 _COUNT = rf"(?:\d{{1,2}}|{'|'.join(sorted(_COUNTS, key=len, reverse=True))})"
 _UNIT = r"(?P<unit>months?|weeks?|days?|years?|hours?)\b"
@@ -113,79 +112,6 @@ class PeriodPhrase:
     @property
     def usable(self) -> bool:
         return self.interval is not None and self.kind not in ("vague", "same", "day", "todate", "asof_future")
-
-
-def month_period(year: int, month: int) -> Interval:
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def year_period(year: int) -> Interval:
-    return date(year, 1, 1), date(year, 12, 31)
-
-
-def quarter_period(year: int, quarter: int) -> Interval:
-    if not 1 <= quarter <= 4:
-        raise ValueError(f"quarter must be 1..4, got {quarter}")
-    first = 3 * (quarter - 1) + 1
-    return date(year, first, 1), month_period(year, first + 2)[1]
-
-
-def latest_month(month: int, on_or_before: date) -> Interval:
-    """The latest such month that ends on or before `on_or_before` ("in March" said on a date)."""
-    interval = month_period(on_or_before.year, month)
-    return interval if interval[1] <= on_or_before else month_period(on_or_before.year - 1, month)
-
-
-def next_month_named(month: int, after: date) -> Interval:
-    """The first such month that has not ended by `after` ("in December" said of the future)."""
-    interval = month_period(after.year, month)
-    return interval if interval[1] >= after else month_period(after.year + 1, month)
-
-
-def whole_months_before(published: date, count: int) -> Interval:
-    """The `count` whole months before the month of `published` ("over the last four months")."""
-    if count < 1:
-        raise ValueError(f"a month count must be at least 1, got {count}")
-    end = published.replace(day=1) - timedelta(days=1)
-    index = end.year * 12 + end.month - 1 - (count - 1)
-    return date(index // 12, index % 12 + 1, 1), end
-
-
-def whole_months_after(published: date, count: int) -> Interval:
-    start_index = published.year * 12 + published.month  # the month after the bulletin's
-    end_index = start_index + count - 1
-    first = date(start_index // 12, start_index % 12 + 1, 1)
-    return first, month_period(end_index // 12, end_index % 12 + 1)[1]
-
-
-def parse_date(text: str, on_or_before: date) -> date:
-    """ "November 1, 2024" / "1 November" -> a date; without a year, the latest on or before
-    `on_or_before`. ValueError naming the text when it is not a day date."""
-    month, day, year = _date_parts(text)
-    if day is None:
-        raise ValueError(f"not a day date: {text!r}")
-    if year is not None:
-        return _checked_date(year, month, day, text)
-    candidate = _checked_date(on_or_before.year, month, day, text)
-    return candidate if candidate <= on_or_before else _checked_date(on_or_before.year - 1, month, day, text)
-
-
-def _date_parts(text: str) -> tuple[int, int | None, int | None]:
-    found = re.search(MONTH, text)
-    if not found:
-        raise ValueError(f"no month name in {text!r}")
-    month = MONTHS[found.group(0).rstrip(".").lower()]
-    rest = text[: found.start()] + " " + text[found.end() :]
-    year = re.search(r"(?:19|20)\d{2}", rest)
-    day = re.search(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?!\d)", rest)
-    return month, int(day.group(1)) if day else None, int(year.group(0)) if year else None
-
-
-def _checked_date(year: int, month: int, day: int, text: str) -> date:
-    try:
-        return date(year, month, day)
-    except ValueError as error:
-        raise ValueError(f"not a valid date: {text!r} ({error})") from None
 
 
 def _count(text: str | None) -> int:
@@ -513,8 +439,8 @@ def _range(match: re.Match[str], groups: dict[str, str], when: When, make) -> Pe
     first_text, second_text = groups["a"], groups["b"]
     if "y" in groups:
         second_text = f"{second_text} {groups['y']}"
-    month_a, day_a, year_a = _date_parts(first_text)
-    month_b, day_b, year_b = _date_parts(second_text)
+    month_a, day_a, year_a = date_parts(first_text)
+    month_b, day_b, year_b = date_parts(second_text)
     published = when.published
     if year_b is None:
         end_year = published.year
@@ -552,7 +478,7 @@ def _month_or_year(text: str, published: date) -> Interval:
     text = text.strip()
     if re.fullmatch(r"(?:19|20)\d{2}", text):
         return year_period(int(text))
-    month, _, year = _date_parts(text)
+    month, _, year = date_parts(text)
     return month_period(year, month) if year else latest_month(month, published)
 
 
@@ -562,7 +488,7 @@ def _since_start(phrase: str, until: date) -> date:
         return date(until.year, 1, 1)
     if re.fullmatch(r"(?:19|20)\d{2}", phrase.strip()):
         return date(int(phrase), 1, 1)
-    month, day, year = _date_parts(phrase)
+    month, day, year = date_parts(phrase)
     if day is None:  # "since March 2024": from the month's first day
         return date(year, month, 1) if year else latest_month(month, until)[0]
     return parse_date(phrase, until)
@@ -587,7 +513,7 @@ def _as_of(text: str, edge: str | None, published: date) -> date:
     if re.fullmatch(r"(?:19|20)\d{2}", text):
         day = date(int(text), 12, 31)
     else:
-        month, day_number, year = _date_parts(text)
+        month, day_number, year = date_parts(text)
         if day_number is not None:
             day = parse_date(text, published)
         else:
@@ -596,20 +522,4 @@ def _as_of(text: str, edge: str | None, published: date) -> date:
     return day
 
 
-__all__ = [
-    "DAY_DATE",
-    "MONTH",
-    "MONTHS",
-    "YEAR",
-    "Interval",
-    "PeriodPhrase",
-    "When",
-    "find_periods",
-    "latest_month",
-    "month_period",
-    "next_month_named",
-    "parse_date",
-    "quarter_period",
-    "whole_months_before",
-    "year_period",
-]
+__all__ = ["PeriodPhrase", "When", "find_periods"]

@@ -28,9 +28,11 @@ from datetime import date
 from extractors.catalogue import METRICS, SQ_MI_TO_KM2, WAR_START
 from extractors.observation import Observation, Reading, Unread
 from extractors.reading import attribution
+from extractors.reading.attach import TwoPeriods, attached, interval_of, not_past_the_bulletin, respectively
 from extractors.reading.figures import Figure, classify, settle_bare, single_day, topic_of
 from extractors.reading.numbers import area_to_km2, find_numbers
 from extractors.reading.periods import Interval, PeriodPhrase, When, find_periods
+from extractors.reading.scope import in_one_sector, of_one_group
 from extractors.reading.text import MAX_SENTENCE_CHARS, normalise, split_sentences
 
 # Blanked before numbers are looked for: none of these is ever a figure.
@@ -43,7 +45,6 @@ _NOT_FIGURES = re.compile(
     r"|\b\d[\d,]*(?:\.\d+)?\s*(?:-|\s)?(?:kilomet(?:er|re)s?|km|meters|metres|miles|mi)\b(?!\s*[2²])(?!\s*squared)",
     re.IGNORECASE,
 )
-_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _CUMULATIVE_CUE = re.compile(
     r"\b(?:total|in\s+total|overall|now|to\s+date|so\s+far|cumulative|altogether|in\s+all|stands?\s+at|"
     r"since\s+the\s+(?:start|beginning)|throughout\s+the\s+(?:war|conflict)|war\s+total)\b",
@@ -73,7 +74,6 @@ def _may_hold_a_figure(sentence: str) -> bool:
     return any(word in lowered for word in _FIGURE_WORDS)
 
 
-_CLAUSE_BREAK = re.compile(r"[;:]|\s-\s|,|\b(?:but|while|whereas|compared|against|versus|and)\b", re.IGNORECASE)
 
 
 # The work a document may ask of the reader: far above any real bulletin, far below a stall.
@@ -187,7 +187,7 @@ def _read_sentence(
                           previous_kind=state.kind)
     observations: list[Observation] = []
     unread: list[Unread] = []
-    paired = _respectively(masked, figures, periods)
+    paired = respectively(masked, figures, periods)
     previous: tuple[PeriodPhrase | None, Interval] | None = None
     for index, figure in enumerate(figures):
         next_start = figures[index + 1].start if index + 1 < len(figures) else len(text)
@@ -221,13 +221,13 @@ def _observe(
     clause = attribution.clause_start(text, figure.quantity.number_start)
     forecast = attribution.is_forecast(text, clause, figure.quantity.number_start)
     try:
-        phrase = _attached(masked, figure, next_start, periods,
+        phrase = attached(masked, figure, next_start, periods,
                            single_day=figure.kind == "casualties" and single_day(masked), previous_end=previous_end)
-    except _TwoPeriods as conflict:
+    except TwoPeriods as conflict:
         if paired is None:
             return str(conflict)
         phrase = None
-    interval = paired or _interval_of(phrase, figure, forecast)
+    interval = paired or interval_of(phrase, figure, forecast)
     if phrase is None and paired is None and previous is not None:
         # "175,000-200,000 casualties, including 40,000-60,000 killed": the figure before it in the
         # sentence lends its period.
@@ -241,7 +241,7 @@ def _observe(
     if phrase is not None and phrase.kind in ("future", "asof_future") and not forecast:
         return f"a future period ('{phrase.text.strip()}') for a figure that is not a forecast"
     if interval is not None and not forecast:
-        interval = _not_past_the_bulletin(interval, periods, provenance.when)
+        interval = not_past_the_bulletin(interval, periods, provenance.when)
     metric, interval, reason = _metric(figure, phrase, interval, state, voice, published, forecast,
                                        cumulative_cue=bool(_CUMULATIVE_CUE.search(text)))
     if metric is None:
@@ -251,9 +251,9 @@ def _observe(
     subject = attribution.subject(text, figure.quantity.number_start, territorial=territorial, noun_text=figure.noun)
     if subject == "UA":
         return "a figure about Ukrainian forces: the catalogue counts Russian gains and losses"
-    if subject != "KP" and _in_one_sector(text, figure, next_start):
+    if subject != "KP" and in_one_sector(text, figure, next_start):
         return "a figure for one direction or area of the front, not the whole of it"
-    if subject != "KP" and _of_one_group(text, figure, next_start):
+    if subject != "KP" and of_one_group(text, figure, next_start):
         return "a figure of one unit or group of Russia's forces, not of all of them"
     assessed = attribution.assessment(text, figure.start, figure.end, next_start, voice.voice, label=label)
     assessment = "forecast" if forecast else assessed
@@ -328,52 +328,6 @@ def _metric(
     return None, None, f"a figure of kind {figure.kind} has no catalogue metric"
 
 
-def _in_one_sector(text: str, figure: Figure, next_start: int) -> bool:
-    """ "lost over 1,000 personnel in the Toretsk direction", "gained 30 km² near Pokrovsk": a figure
-    of one sector, which the catalogue's front-wide series must not take."""
-    start = attribution.clause_start(text, figure.quantity.number_start)
-    end = min(next_start, len(text))
-    stop = _CLAUSE_END.search(text, figure.end, end)
-    for sector in _SECTOR.finditer(text, start, stop.start() if stop else end):
-        if not _MOSTLY.search(text, max(0, sector.start() - 30), sector.start()):
-            return True
-    return False
-
-
-def _of_one_group(text: str, figure: Figure, next_start: int) -> bool:
-    """ "Wagner has likely suffered 30,000 casualties", "the 1st Guards Tank Army lost ...": one
-    group's figure, never a front-wide total."""
-    start = attribution.clause_start(text, figure.quantity.number_start)
-    stop = _CLAUSE_END.search(text, figure.end, min(next_start, len(text)))
-    return bool(_GROUP.search(text, start, stop.start() if stop else min(next_start, len(text))))
-
-
-_GROUP = re.compile(
-    r"\b(?:Wagner|PMC|VDV|Airborne\s+Forces|Naval\s+Infantry|Storm[-\s]?Z|Storm[-\s]?V|Rosgvardia|National\s+Guard|"
-    r"convicts?|penal|prisoner\s+recruits|mobili[sz]ed\s+(?:reservists|personnel|men)|DNR|LNR|Chechen|Kadyrov\w*|"
-    r"Akhmat|North\s+Korean|DPRK|Brigade|Regiment|Division|Battalion|Corps|Combined\s+Arms\s+Army|Tank\s+Army)\b",
-)
-# "most of it in the Pokrovsk direction": where a front-wide figure fell, not a sector's own figure.
-_MOSTLY = re.compile(r"\b(?:most(?:ly)?|largely|mainly|chiefly|primarily|predominantly|much|majority)\b", re.IGNORECASE)
-_SECTOR = re.compile(
-    r"\b(?:in|on|along|across)\s+the\s+(?:[A-Z][\w'-]+(?:[\s-][A-Z][\w'-]+)*)\s+"
-    r"(?:direction|area|sector|axis|front|salient|tactical\s+area|bridgehead|pocket)\b"
-    r"|\b(?:near|around|outside|(?:north|south|east|west|northeast|northwest|southeast|southwest)\s+of)\s+[A-Z][a-z]"
-    r"|\b(?:in|of)\s+(?!Ukraine\b)(?:[A-Z][\w'-]+\s+)+Oblast\b(?!\s+and\b)"
-)
-_STRONG_BREAK = re.compile(r"[;:.]|\s-\s|\b(?:but|while|whereas|although|compared|against|versus)\b", re.IGNORECASE)
-_CLAUSE_END = re.compile(r"[;:]|\s-\s|\b(?:but|while|whereas|and\s+ISW)\b|[.!?](?:\s|$)")
-
-
-def _not_past_the_bulletin(interval: Interval, periods: list[PeriodPhrase], when: When) -> Interval:
-    """ "gained 4,300 km² in 2025 as of October 31", said in November 2025: a period still running
-    ends at the as-of day the sentence states ("in 2025" alone stays the year, DESIGN.md §4)."""
-    if interval[1] <= when.until or interval[0] > when.until:
-        return interval
-    as_of = [p.interval[1] for p in periods if p.kind == "asof" and p.interval and p.interval[1] >= interval[0]]
-    return (interval[0], min(as_of)) if as_of else interval
-
-
 def _casualty_count_period(
     figure: Figure, state: _Paragraph, voice: SourceVoice, published: date, cumulative_cue: bool
 ) -> Interval | str:
@@ -407,86 +361,6 @@ def _carried(state: _Paragraph) -> Interval | None:
     if state.last_period is not None and len(distinct) == 0:
         return state.last_period
     return None
-
-
-def _attached(
-    masked: str, figure: Figure, next_start: int, periods: list[PeriodPhrase], *, single_day: bool,
-    previous_end: int | None = None,
-) -> PeriodPhrase | None:
-    """The period phrase a figure is written with (see the module docstring, step 4).
-
-    Raises _TwoPeriods when the figure's own clause names one period before it and another after it
-    ("Throughout April the rate was 899 per day over the last two months"): which one is meant
-    cannot be told."""
-    def fits(phrase: PeriodPhrase) -> bool:
-        return phrase.kind != "horizon" and (phrase.kind != "day" or single_day)
-
-    after: PeriodPhrase | None = None
-    for phrase in periods:
-        if phrase.start < figure.end or phrase.start >= next_start:
-            continue
-        between = masked[figure.end : phrase.start]
-        if _CLAUSE_BREAK.search(between.replace(" and ", " ")) and not re.fullmatch(r"[\s,]*", between):
-            break
-        if fits(phrase):
-            after = phrase
-            break
-    before = [p for p in periods if p.end <= figure.quantity.number_start and fits(p)]
-    # "more territory in 2024 than in 2023, seizing 4,168 km²": the term of a comparison is not it.
-    compared = [p for p in before if re.search(r"\bthan\s*$", masked[max(0, p.start - 8) : p.start])]
-    if compared and len(before) > len(compared):
-        before = [p for p in before if p not in compared]
-    if after is None:
-        if before:
-            return before[-1]
-        # "gained 499.28 km² and suffered 35,370 casualties in May 2025": a period at the end of
-        # the clause serves the figures joined before it.
-        later = [p for p in periods if p.start >= next_start and fits(p)]
-        between = masked[figure.end : next_start]
-        joined = re.search(r"\band\b", between) and not re.search(r"[,;]", between)
-        if later and joined and not _STRONG_BREAK.search(masked, figure.end, later[0].start):
-            return later[0]
-        return None
-    if before and after.interval is not None and before[-1].interval not in (None, after.interval):
-        nearest = before[-1]
-        owned = previous_end is not None and previous_end <= nearest.start  # "from 1,271 in September to 1,354 ..."
-        clause_between = _CLAUSE_BREAK.search(masked[nearest.end : figure.quantity.number_start])
-        if not owned and not clause_between and nearest.kind != "day":
-            raise _TwoPeriods(f"two periods in the figure's clause: '{nearest.text.strip()}' and "
-                              f"'{after.text.strip()}'")
-    return after
-
-
-class _TwoPeriods(Exception):
-    """A figure whose clause names two different periods around it (see `_attached`)."""
-
-
-def _interval_of(phrase: PeriodPhrase | None, figure: Figure, forecast: bool) -> Interval | None:
-    if phrase is not None and forecast and phrase.future_interval is not None:
-        return phrase.future_interval  # "will likely average above 1,000 a day in December"
-    if phrase is None or phrase.kind in ("vague", "same"):
-        return None
-    interval = phrase.interval
-    if forecast and phrase.future_interval is not None:
-        interval = phrase.future_interval
-    if phrase.alone is not None and figure.start >= phrase.end:
-        interval = phrase.alone  # "since November 2024, when its forces seized more than 700 sq km"
-    return interval
-
-
-def _respectively(masked: str, figures: list[Figure], periods: list[PeriodPhrase]) -> dict[int, Interval]:
-    """Figure index -> period for "in May and June 2024 ... 1,262 and 1,163 respectively"."""
-    marker = _RESPECTIVELY.search(masked)
-    if marker is None:
-        return {}
-    group = [i for i, f in enumerate(figures) if f.end <= marker.start()]
-    lists = [p for p in periods if len(p.items) >= 2]
-    bounded = [p for p in periods if p.usable and not p.items]
-    intervals: list[Interval] = list(lists[0].items) if lists else [p.interval for p in bounded if p.interval]
-    group = group[-len(intervals):] if intervals and len(group) >= len(intervals) else group
-    if len(intervals) != len(group) or len(group) < 2:
-        return {}
-    return dict(zip(group, intervals, strict=True))
 
 
 def _values(figure: Figure) -> tuple[float, float | None, float | None]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from extractors.reading.periods import MONTHS
+from extractors.reading.dates import MONTHS
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 

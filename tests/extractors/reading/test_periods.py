@@ -6,14 +6,8 @@ from datetime import date
 
 import pytest
 
-from extractors.reading.periods import (
-    When,
-    find_periods,
-    latest_month,
-    parse_date,
-    quarter_period,
-    whole_months_before,
-)
+from extractors.reading.dates import latest_month, parse_date, quarter_period, whole_months_before
+from extractors.reading.periods import When, find_periods
 
 APRIL_1 = date(2025, 4, 1)
 
