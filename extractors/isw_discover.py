@@ -90,12 +90,13 @@ def discover(
                 continue
             if since is not None and lastmod is not None and lastmod <= _aware(since):
                 continue  # the child sitemap's lastmod is that of its newest entry: nothing new there
+            # A child sitemap that cannot be read fails the discovery (an anomaly naming it), never
+            # skipped: the watermark would then pass the reports it lists, and no run would see them.
             try:
                 child = client.get(_onto_base(loc, base_url)).body or b""
-                child_entries = _sitemap_entries(child, loc)
-            except (NotFound, SitemapError) as problem:
-                log.warning("skipping ISW sitemap %s: %s", loc, problem)
-                continue
+            except NotFound:
+                raise SitemapError(f"{loc}: listed in the sitemap index but not found (404)") from None
+            child_entries = _sitemap_entries(child, loc)
         else:
             child_entries = [(kind, loc, lastmod)]
         for child_kind, url, modified in child_entries:

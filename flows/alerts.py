@@ -336,18 +336,15 @@ def _notify_block(name: str, subject: str, body: str) -> tuple[int, str | None]:
     if "/" not in name:
         return 0, (f"BULLETINS_ALERT_BLOCK={name!r} must be '<block-type-slug>/<block-name>', "
                    "e.g. 'slack-webhook/data-team'")
-    from prefect.blocks.core import Block  # Prefect loads slowly; only this path needs it here
+    from prefect.blocks.abstract import NotificationBlock  # Prefect loads slowly; only this path needs it
+    from prefect.blocks.core import Block
 
     block = Block.load(name)
-    if not callable(getattr(block, "notify", None)):
+    if not isinstance(block, NotificationBlock):
         return 0, f"Prefect block {name!r} is a {type(block).__name__}, not a notification block"
     # Apprise-based blocks swallow failures unless asked to raise them.
-    raise_on_failure = getattr(block, "raise_on_failure", None)
-    if raise_on_failure is None:
+    with block.raise_on_failure():
         block.notify(body, subject)
-    else:
-        with raise_on_failure():
-            block.notify(body, subject)
     return 1, None
 
 

@@ -6,6 +6,13 @@ a second INSERT of the same key, could both store them; the slot makes the secon
 the first has finished, then it finds nothing new. Runs of different sources take different
 slots and run side by side. The limit is created on first use (limit 1), so a fresh Prefect
 server needs no set-up; an operator may still inspect or change it (`prefect gcl ls`).
+
+Only a warehouse that takes several writers at once (DuckLake) needs the slot. The embedded
+DuckDB file has one writing process at a time already (its file lock: the second run waits for
+it, then finds nothing new), and there the slot would do harm: Prefect's temporary server keeps
+leases in memory and revokes none, so a run killed with -9 would hold its source's slot for
+every later run. On a real Prefect server a killed run's lease expires after LEASE_SECONDS
+(its renewals stop) and the server's repossessor frees the slot.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import typing
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+# A held slot is renewed in the background well before this; a killed holder's slot is freed
+# this long after its last renewal (Prefect's default, 300 s, would stall its source for minutes).
+LEASE_SECONDS = 60.0
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -33,11 +43,13 @@ def one_run_per_source(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     def holding_the_slot(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         from prefect.concurrency.sync import concurrency
 
+        if not _writers_share_the_warehouse():
+            return fn(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         name = limit_name(str(bound.arguments["source"]))
         ensure_limit(name)
-        with concurrency(name, occupy=1, strict=True):
+        with concurrency(name, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
             return fn(*args, **kwargs)
 
     # Prefect builds its parameter model from the signature; the annotations are strings to be
@@ -48,6 +60,16 @@ def one_run_per_source(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         return_annotation=hints.get("return", signature.return_annotation),
     )
     return holding_the_slot
+
+
+def _writers_share_the_warehouse() -> bool:
+    from flows.settings import ConfigurationError, Settings
+    from warehouse.errors import WarehouseConfigError
+
+    try:
+        return Settings.from_env(alerts=False, http=False).warehouse.takes_concurrent_writers
+    except (ConfigurationError, WarehouseConfigError):
+        return False  # the run itself says what is misconfigured, and records it
 
 
 def ensure_limit(name: str) -> None:

@@ -101,6 +101,7 @@ class BatchOutcome:
     problems: list[Problem]
     anomalies: list[Anomaly]
     fetch_failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    stopped_by: Exception | None = None  # one of STOPPING_ERRORS: the run ends with it
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -131,7 +132,20 @@ def process_batch(
     source: str, settings: Settings, refs: list[DocumentRef], run_id: str,
     stored: list[StoredDocument] | None = None,
 ) -> BatchOutcome:
-    """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread."""
+    """Fetch `refs`, then parse, validate and load them with the `stored` documents still unread.
+
+    An error that stops the run (a full disk, a lock not released, a setting) is returned, not
+    raised: raised, Prefect would log it with a traceback; the flow ends the run with its one line.
+    """
+    try:
+        return _process_batch(source, settings, refs, run_id, stored)
+    except STOPPING_ERRORS as error:
+        return BatchOutcome({}, [], [], stopped_by=error)
+
+
+def _process_batch(
+    source: str, settings: Settings, refs: list[DocumentRef], run_id: str, stored: list[StoredDocument] | None,
+) -> BatchOutcome:
     declared = declared_source(source)
     store = RawStore(settings.raw_dir)
     with connect(settings.warehouse) as con:
@@ -246,6 +260,8 @@ def _ingest(
     fetch_failed: list[tuple[str, str]] = []
     for batch_refs, batch_stored in batches:
         outcome = process_batch(source, settings, batch_refs, summary.run_id, batch_stored)
+        if outcome.stopped_by is not None:
+            raise outcome.stopped_by
         for name, value in outcome.counts.items():
             setattr(summary, name, getattr(summary, name) + value)
         problems += outcome.problems

@@ -64,13 +64,15 @@ def demo_home(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -
             exit_code = run_demo(Settings.from_env())
         (home.parent / DEMO_STDOUT).write_text(printed.getvalue(), encoding="utf-8")
         assert exit_code == 0, "the demo run failed; run `bulletins demo` to see why"
-        yield home
     finally:
+        # Restored now, not at the session's end: later tests, and the processes they start,
+        # must not inherit the demo's home and its (by then stopped) loopback servers.
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+    yield home
 
 
 # Variables the demo sets for its loopback servers; restored after the demo fixture.

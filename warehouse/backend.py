@@ -84,6 +84,12 @@ class Warehouse:
     def is_lake(self) -> bool:
         return self.lake is not None
 
+    @property
+    def takes_concurrent_writers(self) -> bool:
+        """Several processes may write at once (the lake), so runs of one source must take turns
+        by other means (flows/concurrency.py); the file's lock admits one writer at a time."""
+        return self.is_lake
+
     def describe(self) -> str:
         """Where it is, for messages: the file, or the lake's catalog without its password."""
         if self.file is not None:

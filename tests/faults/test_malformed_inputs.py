@@ -259,7 +259,12 @@ def test_a_malformed_x_api_page_is_an_anomaly_not_a_crash(mod_baseline: Figures,
                                                           name: str) -> None:
     mod_runs.judged(name, "test_a_malformed_x_api_page_is_an_anomaly_not_a_crash",
                     "named in an anomaly; the posts that can be read load", mod_baseline)
-    assert mod_runs.anomalies[name], "the malformed page must be named in `anomalies`"
+    if name == 'X API "includes": []':
+        # No post on the page points at a medium, so nothing is lost: the page is read whole, in
+        # the faulted run already (it used to end in an AttributeError).
+        assert mod_runs.after[name].latest == mod_baseline.latest
+    else:
+        assert mod_runs.anomalies[name], "the malformed page must be named in `anomalies`"
 
 
 # -- ISW: sitemaps and reports ------------------------------------------------------------------------

@@ -3,7 +3,6 @@ and a kill -9 (closed as abandoned by the next run). Real processes, real signal
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -40,10 +39,7 @@ def sitemaps(report_path: str) -> tuple[bytes, bytes]:
 @pytest.fixture
 def hanging_site(prefect_harness: None) -> Iterator[tuple[LoopbackServer, threading.Event]]:
     """An ISW site whose one report never answers until released: a run to stop in the middle.
-
-    Afterwards the source's one-run-at-a-time slot is freed as an operator would (`prefect gcl
-    delete ingest-isw`; the next run makes it again): a process killed with -9 cannot release it,
-    and its lease would hold every later isw run of the session for minutes."""
+    (On the embedded warehouse no Prefect slot is taken, so a run killed here holds nothing back.)"""
     release, asked = threading.Event(), threading.Event()
 
     def hang(_request: RecordedRequest) -> Reply:
@@ -60,17 +56,6 @@ def hanging_site(prefect_harness: None) -> Iterator[tuple[LoopbackServer, thread
             yield server, asked
         finally:
             release.set()
-            free_the_source_slot("isw")
-
-
-def free_the_source_slot(source: str) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-
-    from flows.concurrency import limit_name
-
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectNotFound):
-        client.delete_global_concurrency_limit_by_name(limit_name(source))
 
 
 def start_ingest(home: Path, base_url: str, source: str = "isw", attempts: int = 1) -> subprocess.Popen[str]:
