@@ -1,10 +1,11 @@
-"""Real servers for the distributed tests: PostgreSQL and Redis from Debian's packages, and the
+"""Real servers for the distributed tests: PostgreSQL from Debian's package, and the
 processes the tests start (Prefect server, workers, writers), each on a free 127.0.0.1 port and
 each stopped by its PID, also when a test fails.
 
 Where the packages are missing the tests are skipped with the reason; with
 BULLETINS_REQUIRE_SERVICES=1 (set by .ci/run) a missing package fails them instead, so CI can
-never pass by skipping.
+never pass by skipping. (No test needs Redis: it is what a Prefect server with `--workers N > 1`
+needs, and the tests run the server as one process, as the README's sequence does.)
 """
 
 from __future__ import annotations
@@ -110,33 +111,6 @@ def postgres_server(root: Path) -> Iterator[Postgres]:
         yield Postgres(port, data_dir, pid, bin_dir, run_as)
     finally:
         stop_pid(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
-
-
-@dataclass(frozen=True)
-class Redis:
-    port: int
-    pid: int
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-
-@contextlib.contextmanager
-def redis_server(root: Path) -> Iterator[Redis]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        unavailable("Redis is not installed (Debian: apt-get install redis-server)")
-    assert binary is not None
-    port = free_port()
-    root.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-                                "no", "--dir", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, 30, process)
-        yield Redis(port, process.pid)
-    finally:
-        stop_pid(process.pid)
 
 
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
