@@ -101,6 +101,7 @@ def acknowledge(args: argparse.Namespace) -> int:
 def review(args: argparse.Namespace) -> int:
     from flows.review import unread_figures
     from flows.storage import readable_database
+    from report.data import number_text
     from warehouse.db import connect
 
     database = readable_database(command_settings())
@@ -110,7 +111,7 @@ def review(args: argparse.Namespace) -> int:
         print("no figures kept for review")
         return 0
     for row in rows:
-        seen = f"{row.metric or 'a figure'}" + (f" {row.value:g}" if row.value is not None else "")
+        seen = f"{row.metric or 'a figure'}" + (f" {number_text(row.value)}" if row.value is not None else "")
         print(f"{row.source} {row.detected}  {seen}: {row.reason}\n    \"{row.quote}\"\n    {row.url}")
     print(f"{plural(len(rows), 'figure')} the parsers saw but did not read (never loaded); "
           "`bulletins sql \"FROM anomalies WHERE kind = 'unread'\"` has them all")

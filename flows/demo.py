@@ -45,6 +45,8 @@ SELECT source, metric, subject, period_start, period_end, value, unit, qualifier
        version
 FROM observations_latest
 WHERE source <> 'genstaff'
+  -- a gain of exactly one calendar month is in the table above already
+  AND NOT (metric = 'territory_gained' AND day(period_start) = 1 AND period_end = last_day(period_start))
 ORDER BY source, metric, period_start, period_end
 """
 
@@ -136,8 +138,8 @@ def print_figures(settings: Settings) -> None:
     from warehouse.db import connect
 
     with connect(settings.warehouse, read_only=True) as con:
-        print("\nTerritory gained per month (current figures):")
-        con.sql(MONTHLY_FIGURES).show(max_width=160)
+        print("\nTerritory gained per month (current figures; curated: AFP's monthly counts from ISW's maps):")
+        con.sql(MONTHLY_FIGURES).show(max_rows=100, max_width=160)
         print("Figures from the bulletins and press (current values):")
         con.sql(HEADLINE_FIGURES).show(max_rows=100, max_width=200)
         print("General Staff personnel losses per month (MoD and ISW day conventions):")

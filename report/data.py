@@ -113,10 +113,11 @@ CHARTS: tuple[ChartSpec, ...] = (
         slug="territory_monthly",
         title="Territory Russian forces gained per month",
         caption="km² gained in one calendar month as each source states it (view territory_monthly). "
-                "Only statements covering exactly one calendar month are shown.",
+                "Only statements covering exactly one calendar month are shown. Press figures are the "
+                "curated file's: AFP's monthly sums of ISW's maps, not figures ISW states itself.",
         panels=(
             PanelSpec("report_territory_monthly.sql", "km² gained per month, by source", "km²", "months",
-                      {"isw": "ISW", "ukmod": "UK MoD"}),
+                      {"isw": "ISW", "ukmod": "UK MoD", "curated": "Press (curated)"}),
         ),
     ),
     ChartSpec(

@@ -25,7 +25,7 @@ from matplotlib.ticker import StrMethodFormatter
 from report.data import Chart, Panel, Point, Series, Span, described, linkable, next_period, period_text, rounded_text
 
 COLOURS = {
-    "isw": "#1f5fa8", "ukmod": "#c2410c", "genstaff": "#4b5563",
+    "isw": "#1f5fa8", "ukmod": "#c2410c", "genstaff": "#4b5563", "curated": "#15803d",
     "mod_convention": "#c2410c", "isw_convention": "#1f5fa8",
     "genstaff/isw": "#1f5fa8", "genstaff/ukmod": "#c2410c",
 }

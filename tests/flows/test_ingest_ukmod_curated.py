@@ -52,7 +52,9 @@ def test_an_edited_curated_row_appends_exactly_one_version(
     curated = tmp_path / "figures.yaml"
     curated.write_bytes((REPO / "curated" / "figures.yaml").read_bytes())
     monkeypatch.setenv("BULLETINS_CURATED_FILE", str(curated))
-    assert ingest(source="curated", mode="backfill").rows_appended == 3
+    rows_in_file = (REPO / "curated" / "figures.yaml").read_text().count("\n- metric: ")
+    assert rows_in_file == 23  # 3 of North Korea's forces, 20 months of AFP's territory counts
+    assert ingest(source="curated", mode="backfill").rows_appended == rows_in_file
     assert ingest(source="curated", mode="backfill").rows_appended == 0
 
     document = yaml.safe_load(curated.read_text())
@@ -136,10 +138,12 @@ def test_a_bad_curated_row_is_quarantined_with_its_line_the_others_load_and_the_
               f"got 'km2' (line {line})")
     assert "critical row_readable (1)" in capsys.readouterr().err
     with connect(bulletins_home / "warehouse.duckdb", read_only=True) as con:
-        loaded = con.execute("SELECT metric FROM observations ORDER BY metric").fetchall()
+        loaded = con.execute("SELECT metric FROM observations WHERE subject = 'KP' ORDER BY metric").fetchall()
+        months = con.execute("SELECT count(*) FROM observations WHERE metric = 'territory_gained'").fetchone()
         quarantined = con.execute("SELECT source, metric, value, failed_expectations, reason, url, quote "
                                   "FROM open_quarantine").fetchall()
     assert loaded == [("casualties_cumulative",), ("troops_deployed",)]
+    assert months == (20,)  # the other rows load
     [(source, metric, value, failed, why, url, quote)] = quarantined
     assert (source, metric, value, failed, why, url) == ("curated", "killed_cumulative", 600.0, ["row_readable"],
                                                          reason, curated.resolve().as_uri())
