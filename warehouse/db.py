@@ -26,6 +26,11 @@ MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # A view that analysts read on its own lives in sql/; a migration pulls it in with this line,
 # so the view's text exists once.
 INCLUDE = re.compile(r"^-- @include (sql/[a-z0-9_]+\.sql)$", re.MULTILINE)
+# A view's columns carry no comments of their own (CREATE OR REPLACE drops them too); a migration
+# that makes one names the relation its columns come from, and each column without a comment of
+# its own gets that relation's comment for the same column, so each column's words exist once:
+#   -- @column-comments open_quarantine from quarantine
+COLUMN_COMMENTS = re.compile(r"^-- @column-comments ([a-z_]+) from ([a-z_]+)$", re.MULTILINE)
 # How long an open waits for another process's lock on the file before giving up.
 DEFAULT_LOCK_TIMEOUT = 30.0
 # DuckDB's words when another process holds the file (1.5), read only for the program's name when
@@ -111,6 +116,11 @@ def _apply(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, migration: Migr
         return
     try:
         con.execute(warehouse.adapt_migration(migration.sql, _views(con)))
+        for target, source in COLUMN_COMMENTS.findall(migration.sql):
+            # On a lake, comments on views' columns are not stored: adapted, nothing may be left.
+            copied = warehouse.adapt_migration(_copied_column_comments(con, target, source), _views(con))
+            if copied.strip():
+                con.execute(copied)
         con.execute(
             "INSERT INTO schema_migrations VALUES (?, ?, ?)",
             [migration.version, migration.name, datetime.now(UTC)],
@@ -119,6 +129,22 @@ def _apply(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, migration: Migr
         con.execute("ROLLBACK")
         raise RuntimeError(f"migration {migration.name} failed: {error}") from error
     con.execute("COMMIT")
+
+
+def _copied_column_comments(con: duckdb.DuckDBPyConnection, target: str, source: str) -> str:
+    """COMMENT statements giving `target`'s uncommented columns `source`'s comments of the same name."""
+    rows = con.execute(
+        """SELECT t.column_name, s.comment
+           FROM duckdb_columns() AS t
+           JOIN duckdb_columns() AS s
+             ON s.column_name = t.column_name AND s.table_name = ? AND s.database_name = t.database_name
+           WHERE t.table_name = ? AND t.database_name = current_database()
+             AND t.comment IS NULL AND s.comment IS NOT NULL
+           ORDER BY t.column_index""",
+        [source, target],
+    ).fetchall()
+    return "".join(f"COMMENT ON COLUMN {target}.{column} IS '{comment.replace(chr(39), chr(39) * 2)}';\n"
+                   for column, comment in rows)
 
 
 def _views(con: duckdb.DuckDBPyConnection) -> set[str]:

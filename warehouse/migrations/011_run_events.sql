@@ -76,41 +76,6 @@ COMMENT ON COLUMN ingest_run_events.rows_warned IS
     'Loaded rows that failed a warning expectation (see validation_warnings).';
 COMMENT ON COLUMN ingest_run_events.problems IS
     'The run''s problems as alerted: kind, check, severity, count and examples of each (flows/problems.py RunReport).';
-COMMENT ON COLUMN ingest_runs.run_id IS
-    'Identifier of the run (the Prefect flow run id).';
-COMMENT ON COLUMN ingest_runs.source IS
-    'Source the run read.';
-COMMENT ON COLUMN ingest_runs.mode IS
-    'incremental (what changed since the last completed run), backfill (a date range) or reparse.';
-COMMENT ON COLUMN ingest_runs.parameters IS
-    'The run''s parameters as JSON (date_from, date_to).';
-COMMENT ON COLUMN ingest_runs.started_at IS
-    'When the run started (UTC).';
-COMMENT ON COLUMN ingest_runs.finished_at IS
-    'When the run finished (UTC); NULL while it runs or when it died without finishing.';
-COMMENT ON COLUMN ingest_runs.status IS
-    'running, completed or failed (the source could not be reached).';
-COMMENT ON COLUMN ingest_runs.documents_discovered IS
-    'Documents discovery listed for the run.';
-COMMENT ON COLUMN ingest_runs.documents_fetched IS
-    'Documents fetched with a new body and parsed.';
-COMMENT ON COLUMN ingest_runs.documents_unchanged IS
-    'Documents the server answered 304 for, or whose body had been read already.';
-COMMENT ON COLUMN ingest_runs.documents_failed IS
-    'Documents whose fetch failed after every retry.';
-COMMENT ON COLUMN ingest_runs.observations_parsed IS
-    'Figures the parsers returned, before validation and versioning.';
-COMMENT ON COLUMN ingest_runs.rows_appended IS
-    'New rows (versions) written to observations.';
-COMMENT ON COLUMN ingest_runs.rows_quarantined IS
-    'Figures held back in quarantine by a critical expectation.';
-COMMENT ON COLUMN ingest_runs.watermark IS
-    'Latest sitemap lastmod or report date seen: where the next incremental run starts.';
-COMMENT ON COLUMN ingest_runs.message IS
-    'One-line summary of the run, or why it failed.';
-COMMENT ON COLUMN ingest_runs.cursor IS
-    'The source''s own position where the next incremental run starts (the newest X post id for ukmod, read as since_id); NULL for sources paged by date.';
-COMMENT ON COLUMN ingest_runs.rows_warned IS
-    'Loaded rows that failed a warning expectation (see validation_warnings).';
-COMMENT ON COLUMN ingest_runs.problems IS
-    'The run''s problems as alerted: kind, check, severity, count and examples of each (flows/problems.py RunReport).';
+
+-- Columns the views take from their tables keep those tables' comments (warehouse/db.py).
+-- @column-comments ingest_runs from ingest_run_events

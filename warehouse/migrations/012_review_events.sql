@@ -112,55 +112,7 @@ COMMENT ON COLUMN quarantine_releases.release_note IS
     'Why it was released, as given with --note.';
 COMMENT ON COLUMN quarantine_releases.released_version IS
     'The observations.version the released row was stored as; NULL when it repeated the figure in force and added nothing.';
-COMMENT ON COLUMN quarantine.quarantine_id IS
-    'Random identifier of the quarantined row.';
-COMMENT ON COLUMN quarantine.run_id IS
-    'The ingest run that quarantined it.';
-COMMENT ON COLUMN quarantine.quarantined_at IS
-    'When it was quarantined (UTC).';
-COMMENT ON COLUMN quarantine.failed_expectations IS
-    'Names of the critical expectations the figure failed.';
-COMMENT ON COLUMN quarantine.reason IS
-    'Why, in words: the failed expectations and the offending values.';
-COMMENT ON COLUMN quarantine.source IS
-    'Who stated the figure: isw (Institute for the Study of War), ukmod (UK Ministry of Defence), genstaff (General Staff of Ukraine''s Armed Forces) or curated (reviewed press figures from curated/figures.yaml).';
-COMMENT ON COLUMN quarantine.metric IS
-    'What the figure measures, from the catalogue of DESIGN.md §4 (territory_gained, casualties_daily_avg, ...); General Staff counts are <equipment>_cumulative and personnel_cumulative.';
-COMMENT ON COLUMN quarantine.subject IS
-    'Whose gains or losses: RU (Russian forces) unless stated, UA (Ukrainian), KP (North Korean).';
-COMMENT ON COLUMN quarantine.period_start IS
-    'First day of the interval the figure covers, inclusive ("in March 2025" starts 2025-03-01; cumulative totals start on 2022-02-24).';
-COMMENT ON COLUMN quarantine.period_end IS
-    'Last day of the interval the figure covers, inclusive; for "so far" figures the bulletin''s date or its stated data cut-off.';
-COMMENT ON COLUMN quarantine.value IS
-    'The figure in the catalogue unit (square miles converted to km2); for a stated range, its midpoint.';
-COMMENT ON COLUMN quarantine.value_low IS
-    'Lower bound of a stated range (qualifier range), else NULL.';
-COMMENT ON COLUMN quarantine.value_high IS
-    'Upper bound of a stated range (qualifier range), else NULL.';
-COMMENT ON COLUMN quarantine.unit IS
-    'Unit of value: km2, km2_per_day, persons, persons_per_day, persons_per_km2 or count.';
-COMMENT ON COLUMN quarantine.qualifier IS
-    'How the source hedged the number: exact, approximately, over, under, up_to or range.';
-COMMENT ON COLUMN quarantine.confidence IS
-    'The source''s probability word if it gave one (likely, highly likely, almost certainly, ...), else NULL.';
-COMMENT ON COLUMN quarantine.assessment IS
-    'assessed: the source''s own figure; claimed: a claim the source reports (a Kremlin claim in an ISW report, say).';
-COMMENT ON COLUMN quarantine.quote IS
-    'The sentence the figure was read from, in the source''s words (the original units kept).';
-COMMENT ON COLUMN quarantine.published_at IS
-    'Date of the bulletin that stated the figure; the current value of a key is the one from the latest bulletin.';
-COMMENT ON COLUMN quarantine.url IS
-    'Where the bulletin was fetched from.';
-COMMENT ON COLUMN quarantine.document_sha256 IS
-    'sha256 of the fetched document; raw_documents.sha256 and the raw store file name.';
-COMMENT ON COLUMN quarantine.parser_version IS
-    'Parser that read the figure (isw-1, say); a parser fix that changes a figure adds a version.';
-COMMENT ON COLUMN quarantine.released_at IS
-    'When a person released the row after review (bulletins quarantine release); NULL while it stays quarantined.';
-COMMENT ON COLUMN quarantine.released_by IS
-    'Who released it (the operating-system user running the command).';
-COMMENT ON COLUMN quarantine.release_note IS
-    'Why it was released, as given with --note.';
-COMMENT ON COLUMN quarantine.released_version IS
-    'The observations.version the released row was stored as; NULL when it repeated the figure in force and added nothing.';
+
+-- Columns the views take from their tables keep those tables' comments (warehouse/db.py).
+-- @column-comments quarantine from quarantined_rows
+-- @column-comments quarantine from quarantine_releases
