@@ -13,7 +13,6 @@ import os
 import socket
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -22,6 +21,7 @@ from extractors.observation import DocumentRef
 from extractors.source import Source
 from flows.settings import Settings
 from warehouse.db import connect
+from warehouse.processes import process_runs
 
 # On an empty warehouse a scheduled ingest looks back this far (DESIGN.md §2).
 DEFAULT_LOOKBACK = timedelta(days=30)
@@ -104,7 +104,7 @@ def close_abandoned_runs(con: duckdb.DuckDBPyConnection, now: datetime, *, by_ru
     closed = []
     for run_id, pid, run_host, started_at in running:
         if pid is not None and run_host == host:
-            if _process_alive(pid):
+            if process_runs(pid):
                 continue
             why = f"its process (PID {pid}) ended without finishing the run"
         elif now - started_at > UNCHECKABLE_RUN_MAX_AGE:
@@ -221,16 +221,3 @@ def failed_runs_of(con: duckdb.DuckDBPyConnection, source: str, url: str) -> int
     ).fetchone()
     return int(row[0]) if row else 0
 
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process: alive
-    try:  # a killed child nobody reaped yet is a zombie: dead
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")

@@ -29,6 +29,7 @@ import duckdb
 
 from warehouse.backend import Warehouse
 from warehouse.db import connect, schema_version
+from warehouse.processes import process_runs
 
 COPY_INFO_TABLE = "analyst_copy"
 # The temporary file is named after the process; threads of one process (flows for two sources
@@ -169,18 +170,8 @@ def _remove_abandoned_temporaries(analyst_path: Path) -> None:
     """Delete half-written copies left by publishers that died (their PID no longer runs)."""
     for leftover in analyst_path.parent.glob(f"{analyst_path.stem}.tmp-*"):
         pid_text = leftover.name.removeprefix(f"{analyst_path.stem}.tmp-").removesuffix(".wal")
-        if pid_text.isdigit() and not _process_runs(int(pid_text)):
+        if pid_text.isdigit() and not process_runs(int(pid_text)):
             leftover.unlink(missing_ok=True)
-
-
-def _process_runs(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, query: str) -> int:

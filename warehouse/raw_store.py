@@ -24,6 +24,7 @@ import pandas as pd
 
 from warehouse.backend import insert_new
 from warehouse.errors import StorageFull, is_no_room
+from warehouse.processes import process_runs
 
 TEMP_MARK = ".tmp-"
 
@@ -130,18 +131,8 @@ def _remove_abandoned_temporaries(directory: Path) -> None:
     """Delete temp files whose writer died (kill -9 mid-write): their process id runs no more."""
     for leftover in directory.glob(f".*{TEMP_MARK}*"):
         pid = leftover.name.rpartition(TEMP_MARK)[2]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_runs(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_runs(int(pid)):
             leftover.unlink(missing_ok=True)
-
-
-def _process_runs(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it runs, as another user
-    return True
 
 
 def record_documents(con: duckdb.DuckDBPyConnection, documents: list[StoredDocument], run_id: str) -> int:
